@@ -1,0 +1,68 @@
+//! The facade object the shell holds in its state.
+
+use native_client::GatewayClient;
+use native_core::ProviderKind;
+use serde::Serialize;
+
+use crate::{AppConfig, AppError};
+
+/// What the About panel shows about this build and its backend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub name: String,
+    pub version: String,
+    pub supabase_url: Option<String>,
+    pub native_api_url: Option<String>,
+}
+
+/// What the Native AI server reports about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ServerStatus {
+    pub provider: ProviderKind,
+    pub model: String,
+    pub version: String,
+}
+
+/// The app's services, built once at startup from an [`AppConfig`].
+#[derive(Debug)]
+pub struct NativeApp {
+    config: AppConfig,
+    gateway: Option<GatewayClient>,
+}
+
+impl NativeApp {
+    pub fn new(config: AppConfig) -> Result<Self, AppError> {
+        let gateway = config
+            .native_api_url
+            .clone()
+            .map(GatewayClient::new)
+            .transpose()?;
+        Ok(Self { config, gateway })
+    }
+
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            name: "Native AI".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            supabase_url: self.config.supabase_url.as_ref().map(|u| u.to_string()),
+            native_api_url: self.config.native_api_url.as_ref().map(|u| u.to_string()),
+        }
+    }
+
+    pub async fn server_status(&self) -> Result<ServerStatus, AppError> {
+        let gateway = self
+            .gateway
+            .as_ref()
+            .ok_or(AppError::NotConfigured("NATIVE_API_URL"))?;
+        let health = gateway.health().await?;
+        Ok(ServerStatus {
+            provider: health.provider,
+            model: health.model,
+            version: health.version,
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! The desktop app's UI-agnostic facade: sessions, history, chat and billing
+//! services, exposed as plain async functions over typed values. The Tauri
+//! shell calls exactly one function here per command; tests drive the same
+//! functions without a window.
+//!
+//! It must never depend on Tauri or on any UI type, and every error it
+//! returns crosses to the UI as [`ErrorBody`] `{code, message}` with a code
+//! from the closed [`ErrorCode`] set and a message free of secrets.
+
+mod app;
+mod config;
+mod error;
+
+pub use app::{AppInfo, NativeApp, ServerStatus};
+pub use config::AppConfig;
+pub use error::{AppError, ErrorBody, ErrorCode};

@@ -1,0 +1,15 @@
+//! HTTP clients the desktop app uses: Supabase Auth, PostgREST (through the
+//! `postgrest` crate, wrapped so that every status is checked and every
+//! failure is a typed [`ClientError`]) and the Native AI chat gateway.
+//!
+//! This crate speaks HTTP and nothing else: it must hold no business rules
+//! (those live in native-app) and must never log or put a token, a key or a
+//! password into an error message.
+
+mod error;
+mod gateway;
+mod rest;
+
+pub use error::ClientError;
+pub use gateway::{GatewayClient, ServerHealth};
+pub use rest::Rest;

@@ -1,0 +1,12 @@
+//! The crate's one error type: what a `parse` constructor rejects.
+
+/// Why a value from outside (user input, a server response) was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoreError {
+    #[error("not a valid identifier: {0}")]
+    InvalidId(String),
+    #[error("not a valid quota period key: {0}")]
+    InvalidPeriodKey(String),
+    #[error("unknown plan: {0}")]
+    UnknownPlan(String),
+}

@@ -1,0 +1,27 @@
+//! Domain types and pure logic shared by the desktop app and the server:
+//! identifiers, conversations and messages, plans and quotas, quota period
+//! keys, prompt budgeting and the chat stream's events.
+//!
+//! This crate must stay pure: no IO, no async runtime, no HTTP, no database.
+//! Both the app and the server depend on it, so anything here is the single
+//! definition of a rule (an ARCHITECTURE.md invariant checked by a test over
+//! `cargo metadata`). Inputs from the outside world are validated by the
+//! `parse` constructors of the newtypes here; code holding one can trust it.
+
+mod chat;
+mod error;
+mod ids;
+mod message;
+mod period;
+mod plan;
+mod prompt;
+mod provider;
+
+pub use chat::{ChatEvent, ChatMode, Usage};
+pub use error::CoreError;
+pub use ids::{ConversationId, MessageId, UserId};
+pub use message::{Attachment, Conversation, Message, MessageStatus, Role};
+pub use period::PeriodKey;
+pub use plan::{Plan, Quota};
+pub use prompt::{PromptBudget, Turn, budget_prompt};
+pub use provider::ProviderKind;

@@ -1,0 +1,152 @@
+//! Prompt budgeting: which turns of a conversation are sent to the model.
+//!
+//! The gateway and the app share this function so that what the app shows as
+//! "in context" is exactly what the gateway sends. The numbers are the
+//! original product's: 60,000 characters in all, system turns capped at
+//! 6,000 each, and a conversation over 250,000 characters refused outright.
+
+use serde::{Deserialize, Serialize};
+
+/// One turn of a prompt, system turns included (those come from the operator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    pub role: String,
+    pub content: String,
+}
+
+impl Turn {
+    pub fn new(role: &str, content: impl Into<String>) -> Self {
+        Self {
+            role: role.to_owned(),
+            content: content.into(),
+        }
+    }
+
+    fn chars(&self) -> usize {
+        self.content.chars().count()
+    }
+}
+
+/// The limits, in characters (Unicode scalar values, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PromptBudget {
+    pub total_chars: usize,
+    pub system_turn_chars: usize,
+    pub max_history_chars: usize,
+}
+
+impl Default for PromptBudget {
+    fn default() -> Self {
+        Self {
+            total_chars: 60_000,
+            system_turn_chars: 6_000,
+            max_history_chars: 250_000,
+        }
+    }
+}
+
+impl PromptBudget {
+    /// Whether a whole history is too large to accept at all (HTTP 413).
+    pub fn history_too_large(&self, history: &[Turn]) -> bool {
+        history.iter().map(Turn::chars).sum::<usize>() > self.max_history_chars
+    }
+}
+
+/// Builds the prompt: every system turn (each capped), then the newest
+/// history turns that fit in what is left, oldest first. When even the newest
+/// turn does not fit, it is cut to fit so the model always sees the question.
+pub fn budget_prompt(system: &[Turn], history: &[Turn], budget: PromptBudget) -> Vec<Turn> {
+    let mut out: Vec<Turn> = system
+        .iter()
+        .map(|t| Turn {
+            role: t.role.clone(),
+            content: truncate(&t.content, budget.system_turn_chars),
+        })
+        .collect();
+    let mut left = budget
+        .total_chars
+        .saturating_sub(out.iter().map(Turn::chars).sum());
+    let mut kept = Vec::new();
+    for turn in history.iter().rev() {
+        let n = turn.chars();
+        if n <= left {
+            left -= n;
+            kept.push(turn.clone());
+        } else {
+            if kept.is_empty() && left > 0 {
+                kept.push(Turn {
+                    role: turn.role.clone(),
+                    content: truncate(&turn.content, left),
+                });
+            }
+            break;
+        }
+    }
+    kept.reverse();
+    out.extend(kept);
+    out
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((byte, _)) => text[..byte].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(total: usize) -> PromptBudget {
+        PromptBudget {
+            total_chars: total,
+            system_turn_chars: 5,
+            max_history_chars: 100,
+        }
+    }
+
+    #[test]
+    fn keeps_newest_turns_that_fit_in_order() {
+        let history = [
+            Turn::new("user", "aaaa"),
+            Turn::new("assistant", "bbbb"),
+            Turn::new("user", "cc"),
+        ];
+        let out = budget_prompt(&[Turn::new("system", "s")], &history, budget(7));
+        let contents: Vec<_> = out.iter().map(|t| t.content.as_str()).collect();
+        assert_eq!(contents, ["s", "bbbb", "cc"]);
+    }
+
+    #[test]
+    fn caps_system_turns_and_truncates_an_oversized_newest_turn() {
+        let out = budget_prompt(
+            &[Turn::new("system", "0123456789")],
+            &[Turn::new("user", "old"), Turn::new("user", "éééééééééé")],
+            budget(8),
+        );
+        assert_eq!(out[0].content, "01234");
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].content, "ééé");
+    }
+
+    #[test]
+    fn never_keeps_a_gap() {
+        // The middle turn does not fit: older turns are dropped with it, so
+        // the model never sees a conversation with a hole in it.
+        let history = [
+            Turn::new("user", "a"),
+            Turn::new("assistant", "bbbbbbbbbb"),
+            Turn::new("user", "c"),
+        ];
+        let out = budget_prompt(&[], &history, budget(5));
+        assert_eq!(out, vec![Turn::new("user", "c")]);
+    }
+
+    #[test]
+    fn history_limit_counts_chars() {
+        let b = budget(10);
+        assert!(!b.history_too_large(&[Turn::new("user", "x".repeat(100))]));
+        assert!(b.history_too_large(&[Turn::new("user", "x".repeat(101))]));
+    }
+}

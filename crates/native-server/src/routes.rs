@@ -1,0 +1,3 @@
+//! HTTP routes, one module per concern.
+
+pub mod health;

@@ -1,0 +1,59 @@
+//! The Native AI desktop app's Tauri shell: the window, the plugins, the
+//! capabilities, and one `#[tauri::command]` per facade function.
+//!
+//! It must stay thin: a command takes typed arguments and `State`, calls one
+//! function of `native-app`, and maps the error to `ErrorBody`. No SQL, no
+//! HTTP and no business rule lives here (an ARCHITECTURE.md invariant,
+//! checked over `cargo metadata`).
+
+mod bindings;
+mod commands;
+mod linux_env;
+
+use native_app::{AppConfig, NativeApp};
+
+pub use bindings::specta_builder;
+
+/// Starts the app; returns when the last window closes.
+pub fn run() {
+    linux_env::apply_webkit_workarounds();
+    init_tracing();
+    let app = build_facade();
+    let builder = specta_builder();
+    let result = tauri::Builder::default()
+        // Must be the first plugin: a second launch focuses this window and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            commands::focus_main_window(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(app)
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(err) = result {
+        tracing::error!(error = %err, "the app stopped with an error");
+        std::process::exit(1);
+    }
+}
+
+/// A bad configuration must not keep the window from opening: the app
+/// starts unconfigured and the UI says what is missing.
+fn build_facade() -> NativeApp {
+    let config = AppConfig::from_env().unwrap_or_else(|err| {
+        tracing::error!(error = %err, "invalid backend configuration");
+        AppConfig::default()
+    });
+    NativeApp::new(config).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "cannot build the backend clients");
+        NativeApp::new(AppConfig::default()).unwrap_or_else(|_| unreachable!())
+    })
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
