@@ -1,0 +1,3 @@
+//! The facade against the testkit stack, without a window.
+
+mod info;
