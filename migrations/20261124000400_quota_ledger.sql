@@ -63,40 +63,45 @@ grant select, insert, update, delete on table public.plan_limits, public.quota_a
   public.credit_grants, public.token_reservations to service_role;
 
 -- Period keys, UTC: ISO week `YYYY-Www` and month `YYYY-MM` (native-core's
--- PeriodKey computes the same; tests pin both).
+-- PeriodKey computes the same; tests pin both). These and quota_state use only
+-- qualified names and carry no SET clause on purpose: a SET clause stops the
+-- planner from inlining a function and makes every caller's cached plans
+-- re-plan, which tripled the cost of a reserve+settle pair. Only the
+-- security-definer entry points below pin search_path.
 create or replace function public.period_key(p_kind text, p_at timestamptz default now()) returns text
-language sql stable set search_path = '' as $$
+language sql stable as $$
   select case p_kind
     when 'iso_week' then to_char(p_at at time zone 'utc', 'IYYY-"W"IW')
     else to_char(p_at at time zone 'utc', 'YYYY-MM') end
 $$;
 
 create or replace function public.period_ends_at(p_kind text, p_at timestamptz default now()) returns timestamptz
-language sql stable set search_path = '' as $$
+language sql stable as $$
   select case p_kind
     when 'iso_week' then (date_trunc('week', p_at at time zone 'utc') + interval '7 days') at time zone 'utc'
     else (date_trunc('month', p_at at time zone 'utc') + interval '1 month') at time zone 'utc' end
 $$;
 
 -- The whole quota picture of one user at one instant. `reserved` counts open
--- reservations that have not expired.
+-- reservations that have not expired. Called only by the security-definer
+-- functions below (it is not executable by the API roles).
 create or replace function native_private.quota_state(p_user uuid, p_at timestamptz default now())
 returns table (plan text, period_kind text, period_key text, period_ends_at timestamptz,
                allowance bigint, used bigint, credits bigint, reserved bigint)
-language sql stable security definer set search_path = '' as $$
-  with p as (
-    select coalesce((select up.plan from public.user_plans up where up.user_id = p_user), 'free') as plan
-  ), l as (
-    select p.plan, pl.period_kind, pl.allowance,
-           public.period_key(pl.period_kind, p_at) as key
-    from p join public.plan_limits pl on pl.plan = p.plan
+language sql stable as $$
+  with l as (
+    select pl.plan, pl.period_kind, pl.allowance, public.period_key(pl.period_kind, p_at) as key
+    from public.plan_limits pl
+    where pl.plan = coalesce((select up.plan from public.user_plans up where up.user_id = p_user), 'free')
   )
   select l.plan, l.period_kind, l.key, public.period_ends_at(l.period_kind, p_at),
          l.allowance + coalesce((select a.tokens_added from public.token_allowance_period a
                                  where a.user_id = p_user and a.period = l.key), 0),
          case l.period_kind
-           when 'iso_week' then public.get_tokens_used_week(p_user, l.key)
-           else public.get_tokens_used(p_user, l.key) end,
+           when 'iso_week' then coalesce((select w.tokens_used from public.token_usage_weekly w
+                                          where w.user_id = p_user and w.week = l.key), 0)
+           else coalesce((select m.tokens_used from public.token_usage_monthly m
+                          where m.user_id = p_user and m.month = l.key), 0) end,
          coalesce((select qa.credits from public.quota_accounts qa where qa.user_id = p_user), 0),
          coalesce((select sum(r.tokens) from public.token_reservations r
                    where r.user_id = p_user and r.settled_at is null and r.expired_at is null
@@ -149,6 +154,7 @@ end $$;
 -- usage tables for the period it was reserved in, the period allowance is
 -- spent first, then credits. Settling twice changes nothing; an expired
 -- reservation can still be settled (the tokens were really spent).
+-- Returns what remains for the user afterwards.
 create or replace function public.settle_reservation(p_reservation_id uuid, p_tokens bigint)
 returns bigint
 language plpgsql security definer set search_path = '' as $$
@@ -163,21 +169,28 @@ begin
     raise exception 'unknown reservation' using errcode = 'P0002';
   end if;
   perform 1 from public.quota_accounts where user_id = r.user_id for update;
+  -- Re-read under the lock: a concurrent settle of the same id may have won.
   select * into r from public.token_reservations where id = p_reservation_id;
-  select * into q from native_private.quota_state(r.user_id);
   if r.settled_at is null then
+    select * into q from native_private.quota_state(r.user_id);
     -- What the period allowance cannot cover comes out of credits.
     from_credits := least(greatest(spent - greatest(q.allowance - q.used, 0), 0), q.credits);
-    update public.quota_accounts set credits = credits - from_credits, updated_at = now()
-      where user_id = r.user_id;
+    if from_credits > 0 then
+      update public.quota_accounts set credits = credits - from_credits, updated_at = now()
+        where user_id = r.user_id;
+    end if;
     if spent > 0 then
-      perform public.add_tokens_week(r.user_id, r.week_key, spent);
-      perform public.add_tokens(r.user_id, r.month_key, spent);
+      insert into public.token_usage_weekly as u (user_id, week, tokens_used)
+      values (r.user_id, r.week_key, spent)
+      on conflict (user_id, week) do update set tokens_used = u.tokens_used + spent, updated_at = now();
+      insert into public.token_usage_monthly as u (user_id, month, tokens_used)
+      values (r.user_id, r.month_key, spent)
+      on conflict (user_id, month) do update set tokens_used = u.tokens_used + spent, updated_at = now();
     end if;
     update public.token_reservations set settled_at = now(), settled_tokens = spent
       where id = p_reservation_id;
-    select * into q from native_private.quota_state(r.user_id);
   end if;
+  select * into q from native_private.quota_state(r.user_id);
   return greatest(q.allowance - q.used, 0) + q.credits - q.reserved;
 end $$;
 

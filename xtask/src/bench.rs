@@ -1,13 +1,20 @@
-//! `cargo xtask bench`: runs the benchmarks and prints their figures, which
-//! are copied into BENCHMARKS.md with the method used.
-//!
-//! The Foundation defines no benchmark yet: the first figures (reserve and
-//! settle pairs per second) arrive with the Database issue. Until then this
-//! says so rather than pretending to measure anything.
+//! `cargo xtask bench`: runs every benchmark in release mode and prints its
+//! figures, which are copied into BENCHMARKS.md with the method used.
+//! Speed goals live here, never in timed tests.
 
 use anyhow::Result;
 
-pub fn run() -> Result<()> {
-    println!("no benchmarks are defined yet; BENCHMARKS.md lists the planned figures");
+use crate::run::{cargo, run};
+use crate::setup;
+
+/// (package, bench target) pairs, in the order BENCHMARKS.md lists them.
+const BENCHES: &[(&str, &str)] = &[("native-server", "quota")];
+
+pub fn run_all() -> Result<()> {
+    setup::debian_packages()?;
+    setup::npm_packages()?;
+    for (package, bench) in BENCHES {
+        run(cargo().args(["bench", "--locked", "-p", package, "--bench", bench]))?;
+    }
     Ok(())
 }

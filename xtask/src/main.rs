@@ -41,7 +41,7 @@ fn dispatch() -> Result<()> {
         ["stack", "up"] => stack::up(false),
         ["stack", "up", "--detach"] => stack::up(true),
         ["stack", "down"] => stack::down(),
-        ["bench"] => bench::run(),
+        ["bench"] => bench::run_all(),
         ["bundle"] => bundle::bundle(),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
