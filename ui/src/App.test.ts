@@ -1,0 +1,154 @@
+// The shell over the in-memory Backend: readiness, header, the About panel
+// (info, server status, unreachable state), and the settings.
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import App from './App.svelte';
+import { FakeBackend, FAKE_APP_INFO } from './lib/backend-fake';
+import { locale } from './lib/i18n';
+import { theme } from './lib/theme.svelte';
+
+afterEach(() => {
+  locale.setPreference('system');
+  theme.setPreference('system');
+});
+
+async function renderReady(backend = new FakeBackend()) {
+  const result = render(App, { props: { backend } });
+  await waitFor(() => expect(result.container.querySelector('[data-ready="true"]')).not.toBeNull());
+  return { ...result, backend };
+}
+
+async function openAbout() {
+  await fireEvent.click(screen.getByTestId('about-open'));
+  return screen.getByTestId('about-panel');
+}
+
+describe('shell', () => {
+  it('becomes ready once appInfo resolved and shows the app name', async () => {
+    const { backend } = await renderReady();
+    expect(backend.calls.appInfo).toBe(1);
+    expect(screen.getByTestId('app-name').textContent).toBe('Native AI');
+    expect(screen.getByTestId('signin-panel').textContent).toContain('Sign-in arrives in the next release.');
+    for (const input of screen.getByTestId('signin-panel').querySelectorAll('input')) {
+      expect(input.matches(':disabled')).toBe(true);
+    }
+  });
+
+  it('marks the root "error" when appInfo fails', async () => {
+    const { container } = render(App, {
+      props: { backend: new FakeBackend({ appInfo: { code: 'internal', message: 'boom' } }) },
+    });
+    await waitFor(() => expect(container.querySelector('[data-ready="error"]')).not.toBeNull());
+    expect(screen.getByTestId('load-error')).toBeTruthy();
+  });
+
+  it('shows the demo badge only for the demo provider', async () => {
+    await renderReady();
+    await screen.findByTestId('demo-badge');
+
+    document.body.innerHTML = '';
+    const mistral = new FakeBackend({
+      serverStatus: { status: 'ok', data: { provider: 'mistral', model: 'mistral-small-latest', version: '0.1.0' } },
+    });
+    await renderReady(mistral);
+    await waitFor(() => expect(mistral.calls.serverStatus).toBe(1));
+    expect(screen.queryByTestId('demo-badge')).toBeNull();
+  });
+});
+
+describe('About panel', () => {
+  it('shows the build info and a reachable server', async () => {
+    await renderReady();
+    expect(screen.queryByTestId('about-panel')).toBeNull();
+    const panel = await openAbout();
+    expect(panel.getAttribute('role')).toBe('dialog');
+    expect(screen.getByTestId('app-version').textContent?.trim()).toBe(FAKE_APP_INFO.version);
+    expect(screen.getByTestId('supabase-url').textContent?.trim()).toBe(FAKE_APP_INFO.supabaseUrl);
+    expect(screen.getByTestId('native-api-url').textContent?.trim()).toBe(FAKE_APP_INFO.nativeApiUrl);
+    const status = screen.getByTestId('server-status');
+    await waitFor(() => expect(status.dataset['state']).toBe('reachable'));
+    expect(status.textContent).toContain('Reachable');
+    expect(status.textContent).toContain('demo-echo');
+    expect(status.textContent).toContain('Demo');
+  });
+
+  it('says "Not configured" for missing URLs', async () => {
+    const backend = new FakeBackend({
+      appInfo: { ...FAKE_APP_INFO, supabaseUrl: null, nativeApiUrl: null },
+    });
+    await renderReady(backend);
+    await openAbout();
+    for (const id of ['supabase-url', 'native-api-url']) {
+      const cell = screen.getByTestId(id);
+      expect(cell.textContent?.trim()).toBe('Not configured');
+      expect(cell.dataset['configured']).toBe('false');
+    }
+  });
+
+  it('shows the unreachable state with the message for the code, never the raw text', async () => {
+    const secret = 'reqwest error: connect to 10.0.0.7:8787 refused';
+    const backend = new FakeBackend({
+      serverStatus: { status: 'error', error: { code: 'internal', message: secret } },
+    });
+    await renderReady(backend);
+    await openAbout();
+    const status = screen.getByTestId('server-status');
+    await waitFor(() => expect(status.dataset['state']).toBe('unreachable'));
+    expect(status.textContent).toContain('Unreachable');
+    expect(status.textContent).toContain('Something went wrong inside the app.');
+    expect(document.body.textContent).not.toContain(secret);
+    expect(screen.queryByTestId('demo-badge')).toBeNull();
+  });
+
+  it('re-checks the server when asked, and shows recovery', async () => {
+    const backend = new FakeBackend({
+      serverStatus: { status: 'error', error: { code: 'offline', message: 'refused' } },
+    });
+    await renderReady(backend);
+    await openAbout();
+    await waitFor(() => expect(screen.getByTestId('server-error').dataset['code']).toBe('offline'));
+    expect(screen.getByTestId('server-status').textContent).toContain('cannot be reached');
+
+    backend.serverStatusResult = { status: 'ok', data: { provider: 'demo', model: 'm', version: '1' } };
+    await fireEvent.click(screen.getByTestId('server-recheck'));
+    await waitFor(() => expect(screen.getByTestId('server-status').dataset['state']).toBe('reachable'));
+    await screen.findByTestId('demo-badge');
+  });
+
+  it('closes with the close button and with Escape, giving focus back', async () => {
+    await renderReady();
+    await openAbout();
+    expect(document.activeElement).toBe(screen.getByTestId('about-close'));
+    await fireEvent.click(screen.getByTestId('about-close'));
+    expect(screen.queryByTestId('about-panel')).toBeNull();
+    expect(document.activeElement).toBe(screen.getByTestId('about-open'));
+
+    await openAbout();
+    await fireEvent.keyDown(document, { key: 'Escape' });
+    expect(screen.queryByTestId('about-panel')).toBeNull();
+  });
+});
+
+describe('settings', () => {
+  it('switches the language live and remembers it', async () => {
+    await renderReady();
+    const select = screen.getByTestId('locale-select') as HTMLSelectElement;
+    expect(select.value).toBe('system');
+    await fireEvent.change(select, { target: { value: 'fr' } });
+    expect(document.documentElement.lang).toBe('fr');
+    expect(localStorage.getItem('native.locale')).toBe('fr');
+    expect(screen.getByTestId('signin-panel').textContent).toContain(
+      'La connexion arrive dans la prochaine version.',
+    );
+    expect(screen.getByTestId('about-open').textContent).toContain('À propos');
+  });
+
+  it('switches the theme and remembers it', async () => {
+    await renderReady();
+    const select = screen.getByTestId('theme-select') as HTMLSelectElement;
+    await fireEvent.change(select, { target: { value: 'dark' } });
+    expect(document.documentElement.dataset['theme']).toBe('dark');
+    expect(localStorage.getItem('native.theme')).toBe('dark');
+    expect(select.value).toBe('dark');
+  });
+});

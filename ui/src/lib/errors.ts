@@ -1,0 +1,41 @@
+// Backend errors arrive as `{code, message}`. The UI branches on `code` only
+// and shows its own translated text for it: `message` is for logs, never for
+// the screen (it may be raw server text, notably for `internal`).
+import type { ErrorBody, ErrorCode } from './bindings';
+import type { PlainMessageKey } from './i18n';
+
+/** One message per error code. `satisfies` makes a new code a compile error here. */
+export const ERROR_MESSAGE_KEYS = {
+  offline: 'error.offline',
+  unauthorized: 'error.unauthorized',
+  invalid_input: 'error.invalid_input',
+  not_found: 'error.not_found',
+  rate_limited: 'error.rate_limited',
+  not_configured: 'error.not_configured',
+  server: 'error.server',
+  internal: 'error.internal',
+} as const satisfies Record<ErrorCode, PlainMessageKey>;
+
+export const ERROR_CODES = Object.keys(ERROR_MESSAGE_KEYS) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_MESSAGE_KEYS, value);
+}
+
+export function errorMessageKey(code: ErrorCode): PlainMessageKey {
+  return ERROR_MESSAGE_KEYS[code];
+}
+
+/**
+ * Turns anything a backend call rejected with into an `ErrorBody`. A
+ * well-formed body passes through; anything else (an IPC failure, a panic
+ * string, an unknown code) becomes `internal`.
+ */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (typeof error === 'object' && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (isErrorCode(code)) return { code, message: typeof message === 'string' ? message : '' };
+    if (error instanceof Error) return { code: 'internal', message: error.message };
+  }
+  return { code: 'internal', message: typeof error === 'string' ? error : 'unexpected error' };
+}

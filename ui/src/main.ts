@@ -1,0 +1,23 @@
+// Entry point: applies the saved theme and locale (their modules do so on
+// import), picks the Backend (Tauri IPC inside the app, the in-memory fake in
+// a plain browser) and mounts the shell.
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { isTauri, type Backend } from './lib/backend';
+import { tauriBackend } from './lib/backend-tauri';
+import './lib/i18n';
+import './lib/theme.svelte';
+import './styles/theme.css';
+import './styles/base.css';
+
+async function createBackend(): Promise<Backend> {
+  if (isTauri()) return tauriBackend();
+  // Loaded only outside Tauri, so the fake never ships in the app's startup path.
+  const { devFakeBackend } = await import('./lib/backend-fake');
+  return devFakeBackend(window.location.search);
+}
+
+const target = document.getElementById('app');
+if (!target) throw new Error('index.html has no #app element');
+
+void createBackend().then((backend) => mount(App, { target, props: { backend } }));

@@ -1,0 +1,37 @@
+// Vite + Vitest configuration for the Tauri UI. The production build is what
+// the app embeds (tauri.conf.json: frontendDist = ../ui/dist) under a strict
+// CSP, so it must emit no inline script or style.
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
+import { defineConfig } from 'vitest/config';
+
+const tauriDebug = Boolean(process.env['TAURI_ENV_DEBUG']);
+
+export default defineConfig({
+  plugins: [svelte(), svelteTesting()],
+  // Keep Rust compiler output visible when run from the Tauri CLI.
+  clearScreen: false,
+  server: {
+    port: 1420,
+    strictPort: true,
+    watch: { ignored: ['**/src-tauri/**', '**/target/**'] },
+  },
+  envPrefix: ['VITE_', 'TAURI_ENV_'],
+  build: {
+    // WebKitGTK on Linux; Safari 13 is the oldest engine Tauri 2 supports.
+    target: ['es2021', 'safari13'],
+    outDir: 'dist',
+    emptyOutDir: true,
+    minify: tauriDebug ? false : 'esbuild',
+    sourcemap: tauriDebug,
+    // Inlined assets would become data: URLs; keep every asset a file.
+    assetsInlineLimit: 0,
+  },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts'],
+    setupFiles: ['src/test/setup.ts'],
+    restoreMocks: true,
+    unstubGlobals: true,
+  },
+});
