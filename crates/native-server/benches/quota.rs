@@ -19,8 +19,15 @@ const WARM_UP: usize = 1_000;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let stack = Stack::start_with(StackOptions { dedicated_cluster: true, ..StackOptions::default() }).await?;
-    let pool = PgPoolOptions::new().max_connections(WORKERS as u32).connect(stack.database_url()).await?;
+    let stack = Stack::start_with(StackOptions {
+        dedicated_cluster: true,
+        ..StackOptions::default()
+    })
+    .await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(WORKERS as u32)
+        .connect(stack.database_url())
+        .await?;
     let mut users = Vec::with_capacity(USERS);
     for i in 0..USERS {
         let id: uuid::Uuid = sqlx::query_scalar(
@@ -29,11 +36,13 @@ async fn main() -> anyhow::Result<()> {
         .bind(format!("bench{i}@example.com"))
         .fetch_one(&pool)
         .await?;
-        sqlx::query("select public.set_user_plan($1, 'pro'), public.grant_credits($1, 1000000000000, $2)")
-            .bind(id)
-            .bind(format!("bench-{i}"))
-            .execute(&pool)
-            .await?;
+        sqlx::query(
+            "select public.set_user_plan($1, 'pro'), public.grant_credits($1, 1000000000000, $2)",
+        )
+        .bind(id)
+        .bind(format!("bench-{i}"))
+        .execute(&pool)
+        .await?;
         users.push(id);
     }
 
@@ -54,7 +63,11 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Runs `pairs` reserve+settle pairs over `WORKERS` tasks; returns each pair's latency.
-async fn run(pool: &sqlx::PgPool, users: &[uuid::Uuid], pairs: usize) -> anyhow::Result<Vec<Duration>> {
+async fn run(
+    pool: &sqlx::PgPool,
+    users: &[uuid::Uuid],
+    pairs: usize,
+) -> anyhow::Result<Vec<Duration>> {
     let mut tasks = Vec::new();
     for w in 0..WORKERS {
         let pool = pool.clone();
@@ -64,13 +77,17 @@ async fn run(pool: &sqlx::PgPool, users: &[uuid::Uuid], pairs: usize) -> anyhow:
             for i in (w..pairs).step_by(WORKERS) {
                 let user = users[(i * 7919) % users.len()];
                 let t = Instant::now();
-                let id: Option<uuid::Uuid> =
-                    sqlx::query_scalar("select reservation_id from public.reserve_tokens($1, 1500)")
-                        .bind(user)
-                        .fetch_one(&pool)
-                        .await?;
+                let id: Option<uuid::Uuid> = sqlx::query_scalar(
+                    "select reservation_id from public.reserve_tokens($1, 1500)",
+                )
+                .bind(user)
+                .fetch_one(&pool)
+                .await?;
                 let id = id.ok_or_else(|| anyhow::anyhow!("a reservation was refused"))?;
-                sqlx::query("select public.settle_reservation($1, 1200)").bind(id).execute(&pool).await?;
+                sqlx::query("select public.settle_reservation($1, 1200)")
+                    .bind(id)
+                    .execute(&pool)
+                    .await?;
                 out.push(t.elapsed());
             }
             Ok::<_, anyhow::Error>(out)

@@ -1,0 +1,226 @@
+//! Launching the app under tauri-driver and talking WebDriver to it.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// What to launch: the app binary and the environment it starts with.
+#[derive(Default)]
+pub struct Launch {
+    pub env: Vec<(String, String)>,
+}
+
+/// A running app in a WebDriver session. Dropping it stops tauri-driver
+/// (SIGTERM, as SIGKILL can orphan WebKitWebDriver) and so the app.
+pub struct AppSession {
+    pub client: Client,
+    driver: Child,
+    _home: tempfile::TempDir,
+}
+
+fn env_path(name: &str) -> Result<PathBuf> {
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .with_context(|| format!("{name} is not set; run the E2E tests through `cargo xtask test`"))
+}
+
+/// Where screenshots go (`target/e2e/` when run by xtask).
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("NATIVE_E2E_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e"))
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl AppSession {
+    pub async fn launch(launch: Launch) -> Result<Self> {
+        let app = env_path("NATIVE_APP_BINARY")?;
+        let driver_bin = env_path("TAURI_DRIVER")?;
+        if !app.exists() {
+            bail!(
+                "the app binary {} does not exist; build it first",
+                app.display()
+            );
+        }
+        // A private home keeps the app's window state and data out of the
+        // developer's own, and makes every launch a first launch.
+        let home = tempfile::tempdir()?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut cmd = Command::new(driver_bin);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+        for (key, value) in &launch.env {
+            cmd.env(key, value);
+        }
+        let driver = cmd.spawn().context("cannot start tauri-driver")?;
+        let mut session = PendingDriver {
+            driver: Some(driver),
+        };
+        let caps = serde_json::json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app },
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(err) if Instant::now() > deadline => {
+                    bail!("no WebDriver session within 30 s: {err}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        let driver = session.driver.take().context("driver handle")?;
+        Ok(Self {
+            client,
+            driver,
+            _home: home,
+        })
+    }
+
+    /// Waits for an element with `data-testid` to exist and returns its
+    /// text content, trimmed. (WebKitWebDriver's "visible text" answers an
+    /// empty string under Xvfb, so read the DOM instead.)
+    pub async fn text(&self, testid: &str) -> Result<String> {
+        let element = self.wait_for(testid).await?;
+        let value = self
+            .client
+            .execute(
+                "return arguments[0].textContent;",
+                vec![serde_json::to_value(&element)?],
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().trim().to_owned())
+    }
+
+    pub async fn wait_for(&self, testid: &str) -> Result<fantoccini::elements::Element> {
+        let selector = format!("[data-testid=\"{testid}\"]");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&selector))
+            .await
+            .with_context(|| format!("no element {selector} within 20 s"))
+    }
+
+    pub async fn click(&self, testid: &str) -> Result<()> {
+        self.wait_for(testid).await?.click().await?;
+        Ok(())
+    }
+
+    /// Waits until the UI reports that it has loaded its first data.
+    pub async fn wait_ready(&self) -> Result<()> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("[data-ready=\"true\"]"))
+            .await
+            .context("the UI did not become ready within 30 s")?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the X display under `target/e2e/<name>.png`.
+    ///
+    /// WebKitWebDriver's screenshot command never answers under Xvfb, so the
+    /// picture is taken of the display with ImageMagick's `import`, as
+    /// shared/reference/tauri-linux.md recommends.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = artifacts_dir();
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        // Without a window manager the window sits where it was placed; crop
+        // the display to it.
+        let (x, y, w, h) = self.client.get_window_rect().await?;
+        let status = tokio::process::Command::new("import")
+            .args([
+                "-window",
+                "root",
+                "-crop",
+                &format!("{w}x{h}+{x}+{y}"),
+                "+repage",
+            ])
+            .arg(&path)
+            .status()
+            .await
+            .context("cannot run ImageMagick's import")?;
+        if !status.success() {
+            bail!("import failed ({status}); is DISPLAY set (run under xvfb-run)?");
+        }
+        Ok(path)
+    }
+
+    /// Ends the WebDriver session (closing the app) and stops tauri-driver.
+    pub async fn close(mut self) -> Result<()> {
+        let client = self.client.clone();
+        client.close().await.ok();
+        stop(&mut self.driver);
+        Ok(())
+    }
+}
+
+impl Drop for AppSession {
+    fn drop(&mut self) {
+        stop(&mut self.driver);
+    }
+}
+
+/// Owns tauri-driver until a session exists, so a failed connect still stops it.
+struct PendingDriver {
+    driver: Option<Child>,
+}
+
+impl Drop for PendingDriver {
+    fn drop(&mut self) {
+        if let Some(driver) = self.driver.as_mut() {
+            stop(driver);
+        }
+    }
+}
+
+fn stop(child: &mut Child) {
+    if matches!(child.try_wait(), Ok(Some(_))) {
+        return;
+    }
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

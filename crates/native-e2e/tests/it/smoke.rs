@@ -1,0 +1,51 @@
+//! The window opens against a local stack, the UI loads, the typed command
+//! round trip works, and the About panel shows the configured backend.
+
+use native_e2e::{AppSession, Launch};
+use native_testkit::Stack;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn window_shows_and_round_trip_works() -> anyhow::Result<()> {
+    let stack = Stack::start().await?;
+    let env = vec![
+        ("SUPABASE_URL".to_owned(), stack.supabase_url().to_owned()),
+        ("SUPABASE_ANON_KEY".to_owned(), stack.anon_key().to_owned()),
+        (
+            "NATIVE_API_URL".to_owned(),
+            stack.native_api_url().to_owned(),
+        ),
+        ("LANG".to_owned(), "en_US.UTF-8".to_owned()),
+    ];
+    let app = AppSession::launch(Launch { env }).await?;
+    app.wait_ready().await?;
+    assert_eq!(app.text("app-name").await?, "Native AI");
+    app.wait_for("signin-panel").await?;
+    // The server reports the fake provider, so the app labels it "demo".
+    app.wait_for("demo-badge").await?;
+    app.screenshot("smoke-first-launch").await?;
+
+    app.click("about-open").await?;
+    app.wait_for("about-panel").await?;
+    let version = app.text("app-version").await?;
+    assert!(
+        version.contains(env!("CARGO_PKG_VERSION")),
+        "version shown: {version}"
+    );
+    let supabase = app.text("supabase-url").await?;
+    assert!(
+        supabase.contains(stack.supabase_url().trim_end_matches('/')),
+        "shown: {supabase}"
+    );
+    let status = app.text("server-status").await?;
+    assert!(
+        status.to_lowercase().contains("demo"),
+        "server status shown: {status}"
+    );
+    let shot = app.screenshot("smoke-about").await?;
+    assert!(
+        std::fs::metadata(&shot)?.len() > 1000,
+        "the screenshot is empty"
+    );
+    app.close().await?;
+    Ok(())
+}
