@@ -42,14 +42,12 @@ pub fn run() {
 /// A bad configuration must not keep the window from opening: the app
 /// starts unconfigured and the UI says what is missing.
 fn build_facade() -> NativeApp {
-    let config = AppConfig::from_env().unwrap_or_else(|err| {
-        tracing::error!(error = %err, "invalid backend configuration");
-        AppConfig::default()
-    });
-    NativeApp::new(config).unwrap_or_else(|err| {
-        tracing::error!(error = %err, "cannot build the backend clients");
-        NativeApp::new(AppConfig::default()).unwrap_or_else(|_| unreachable!())
-    })
+    AppConfig::from_env()
+        .and_then(NativeApp::new)
+        .unwrap_or_else(|err| {
+            tracing::error!(error = %err, "invalid backend configuration");
+            NativeApp::unconfigured()
+        })
 }
 
 fn init_tracing() {

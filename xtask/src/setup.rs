@@ -35,10 +35,12 @@ const PACKAGES: &[&str] = &[
     "imagemagick",
     // The local stack's database.
     "postgresql",
-    // The UI toolchain.
-    "nodejs",
-    "npm",
 ];
+
+/// Node.js and npm are checked as commands, not packages: many machines get
+/// them from NodeSource or nvm, whose `nodejs` bundles npm and conflicts
+/// with Debian's `npm` package. Debian's are installed only when absent.
+const NODE_PACKAGES: &[&str] = &["nodejs", "npm"];
 
 /// The tauri-driver release the E2E tests are known to work with.
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
@@ -52,7 +54,10 @@ pub fn all() -> Result<()> {
 /// Installs missing packages with apt-get as root; otherwise prints the exact
 /// command and fails, since a build without them cannot succeed.
 pub fn debian_packages() -> Result<()> {
-    let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    let mut missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    if !command_exists("node") || !command_exists("npm") {
+        missing.extend(NODE_PACKAGES);
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -68,6 +73,13 @@ pub fn debian_packages() -> Result<()> {
         .args(["install", "-y", "-qq", "--no-install-recommends"])
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn command_exists(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn installed(package: &str) -> bool {

@@ -44,6 +44,14 @@ impl NativeApp {
         Ok(Self { config, gateway })
     }
 
+    /// An app with no backend configured: it starts, and says what is missing.
+    pub fn unconfigured() -> Self {
+        Self {
+            config: AppConfig::default(),
+            gateway: None,
+        }
+    }
+
     pub fn app_info(&self) -> AppInfo {
         AppInfo {
             name: "Native AI".to_owned(),

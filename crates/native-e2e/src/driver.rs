@@ -77,13 +77,12 @@ impl AppSession {
         let mut session = PendingDriver {
             driver: Some(driver),
         };
-        let caps = serde_json::json!({
-            "browserName": "wry",
-            "tauri:options": { "application": app },
-        });
-        let serde_json::Value::Object(caps) = caps else {
-            unreachable!()
-        };
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app }),
+        );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
