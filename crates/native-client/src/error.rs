@@ -4,8 +4,10 @@
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server could not be reached (no network, refused, timed out).
-    #[error("the server could not be reached")]
-    Offline(#[source] reqwest::Error),
+    /// Holds only the kind of failure: transport errors carry URLs, which
+    /// must not reach a log or the UI.
+    #[error("the server could not be reached ({0})")]
+    Offline(&'static str),
     /// The server answered with a non-success status. `code` is the server's
     /// machine-readable code when it gave one (`{code, message}` bodies,
     /// PostgREST's `code`, GoTrue's `error_code`).
@@ -23,14 +25,21 @@ pub enum ClientError {
     Config(String),
 }
 
+/// What an `Offline` error says: whether the server was slow or unreachable.
+pub(crate) fn offline_cause(timed_out: bool) -> &'static str {
+    if timed_out {
+        "timed out"
+    } else {
+        "no connection"
+    }
+}
+
 impl ClientError {
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
-        if err.is_connect() || err.is_timeout() || err.is_request() {
-            Self::Offline(err)
-        } else if err.is_decode() {
+        if err.is_decode() {
             Self::Decode("the body is not the expected JSON".to_owned())
         } else {
-            Self::Offline(err)
+            Self::Offline(offline_cause(err.is_timeout()))
         }
     }
 

@@ -6,10 +6,14 @@
 //! (those live in native-app) and must never log or put a token, a key or a
 //! password into an error message.
 
+mod auth;
 mod error;
 mod gateway;
+mod history;
 mod rest;
 
+pub use auth::{AuthClient, AuthSession, AuthUser, SignUpOutcome};
 pub use error::ClientError;
 pub use gateway::{GatewayClient, ServerHealth};
+pub use history::{HistoryRemote, Keyset, MAX_PAGE, RemoteTombstone, TombstoneKind};
 pub use rest::Rest;

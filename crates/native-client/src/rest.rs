@@ -53,15 +53,34 @@ impl Rest {
     /// Sends the request, fails on any non-2xx status with PostgREST's code
     /// and message, and decodes the JSON body.
     pub async fn execute<T: DeserializeOwned>(builder: Builder) -> Result<T, ClientError> {
-        let response = builder.execute().await.map_err(|e| {
-            if e.is_decode() {
-                ClientError::Decode("the body is not the expected JSON".to_owned())
+        let body = Self::read(builder.build().send().await).await?;
+        serde_json::from_str(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Sends a write with its `Prefer` header replaced by `prefer` (the
+    /// `postgrest` crate cannot ask for `resolution=ignore-duplicates` or
+    /// `return=minimal`), and fails on any non-2xx status. The body, if any,
+    /// is not read: writes here return nothing the app needs.
+    pub async fn execute_write(builder: Builder, prefer: &'static str) -> Result<(), ClientError> {
+        let (client, request) = builder.build().build_split();
+        let mut request = request.map_err(|_| ClientError::Config("invalid request".to_owned()))?;
+        request.headers_mut().insert(
+            "Prefer",
+            postgrest_reqwest::header::HeaderValue::from_static(prefer),
+        );
+        Self::read(client.execute(request).await).await.map(drop)
+    }
+
+    async fn read(
+        sent: Result<postgrest_reqwest::Response, postgrest_reqwest::Error>,
+    ) -> Result<String, ClientError> {
+        // The crate's reqwest is older than ours; its errors only tell
+        // "could not send" from "could not decode" here.
+        let response = sent.map_err(|e| {
+            if e.is_connect() || e.is_timeout() || e.is_request() {
+                ClientError::Offline(crate::error::offline_cause(e.is_timeout()))
             } else {
-                ClientError::Http {
-                    status: 0,
-                    code: None,
-                    message: "request failed".to_owned(),
-                }
+                ClientError::Decode("the answer could not be read".to_owned())
             }
         })?;
         let status = response.status().as_u16();
@@ -72,7 +91,7 @@ impl Rest {
         if !(200..300).contains(&status) {
             return Err(ClientError::from_body(status, &body));
         }
-        serde_json::from_str(&body).map_err(|e| ClientError::Decode(e.to_string()))
+        Ok(body)
     }
 
     fn authorize(builder: Builder, access_token: Option<&str>) -> Result<Builder, ClientError> {

@@ -9,4 +9,12 @@ pub enum CoreError {
     InvalidPeriodKey(String),
     #[error("unknown plan: {0}")]
     UnknownPlan(String),
+    // The input is deliberately not echoed: it is user input, and for a
+    // password it is a secret.
+    #[error("not a valid e-mail address")]
+    InvalidEmail,
+    #[error("the password must have at least {0} characters")]
+    PasswordTooShort(usize),
+    #[error("the password must have at most {0} characters")]
+    PasswordTooLong(usize),
 }

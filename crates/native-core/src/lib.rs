@@ -1,5 +1,5 @@
 //! Domain types and pure logic shared by the desktop app and the server:
-//! identifiers, conversations and messages, plans and quotas, quota period
+//! identifiers, sign-in credentials, conversations and messages, plans and quotas, quota period
 //! keys, prompt budgeting and the chat stream's events.
 //!
 //! This crate must stay pure: no IO, no async runtime, no HTTP, no database.
@@ -9,6 +9,7 @@
 //! `parse` constructors of the newtypes here; code holding one can trust it.
 
 mod chat;
+mod credentials;
 mod error;
 mod ids;
 mod message;
@@ -18,6 +19,7 @@ mod prompt;
 mod provider;
 
 pub use chat::{ChatEvent, ChatMode, Usage};
+pub use credentials::{EmailAddress, Password};
 pub use error::CoreError;
 pub use ids::{ConversationId, MessageId, UserId};
 pub use message::{Attachment, Conversation, Message, MessageStatus, Role};

@@ -1,0 +1,225 @@
+//! Conversation history in Supabase, through PostgREST with the user's
+//! token: pages of what changed since a point (keyset-paginated, so
+//! PostgREST's 1,000-row cap never truncates a sync), and the idempotent
+//! writes the app's outbox replays.
+//!
+//! Every write carries a client-generated id and asks PostgREST to ignore a
+//! duplicate, so replaying a write whose answer was lost changes nothing.
+
+use native_core::{Conversation, ConversationId, Message, UserId};
+use postgrest::Builder;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::{ClientError, Rest};
+
+/// PostgREST's default `max-rows` on Supabase; pages never ask for more.
+pub const MAX_PAGE: usize = 1000;
+
+/// An insert that keeps the existing row when the id is already there.
+const IGNORE_DUPLICATES: &str = "return=minimal,resolution=ignore-duplicates";
+const MINIMAL: &str = "return=minimal";
+
+/// A position in an ordered stream of rows: the sort timestamp and the id
+/// that breaks ties, so rows sharing a timestamp are neither skipped nor
+/// repeated across pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keyset {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub id: String,
+}
+
+/// A deletion recorded by the server (`public.deleted_records`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RemoteTombstone {
+    pub id: i64,
+    pub record_type: TombstoneKind,
+    pub record_id: uuid::Uuid,
+    pub conversation_id: ConversationId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub deleted_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TombstoneKind {
+    Conversation,
+    Message,
+}
+
+/// The history tables of one Supabase project.
+#[derive(Debug, Clone)]
+pub struct HistoryRemote {
+    rest: Rest,
+}
+
+impl HistoryRemote {
+    pub fn new(rest: Rest) -> Self {
+        Self { rest }
+    }
+
+    /// Conversations updated after `after`, oldest change first.
+    pub async fn conversations_page(
+        &self,
+        token: &str,
+        after: Option<&Keyset>,
+        limit: usize,
+    ) -> Result<Vec<Conversation>, ClientError> {
+        let query = self
+            .rest
+            .from("conversations", Some(token))?
+            .select("id,user_id,title,created_at,updated_at");
+        Rest::execute(page(query, "updated_at", "id", after, limit)?).await
+    }
+
+    /// Messages created after `after`, oldest first.
+    pub async fn messages_page(
+        &self,
+        token: &str,
+        after: Option<&Keyset>,
+        limit: usize,
+    ) -> Result<Vec<Message>, ClientError> {
+        let query = self
+            .rest
+            .from("messages", Some(token))?
+            .select("id,conversation_id,role,content,created_at,attachments,status,model");
+        let rows: Vec<serde_json::Value> =
+            Rest::execute(page(query, "created_at", "id", after, limit)?).await?;
+        rows.into_iter().map(decode_message).collect()
+    }
+
+    /// Deletions recorded after `after`, oldest first.
+    pub async fn tombstones_page(
+        &self,
+        token: &str,
+        after: Option<&Keyset>,
+        limit: usize,
+    ) -> Result<Vec<RemoteTombstone>, ClientError> {
+        let query = self
+            .rest
+            .from("deleted_records", Some(token))?
+            .select("id,record_type,record_id,conversation_id,deleted_at");
+        Rest::execute(page(query, "deleted_at", "id", after, limit)?).await
+    }
+
+    /// Creates a conversation; a retry of one that exists changes nothing.
+    pub async fn create_conversation(
+        &self,
+        token: &str,
+        user: UserId,
+        id: ConversationId,
+        title: &str,
+    ) -> Result<(), ClientError> {
+        let body = json!({"id": id, "user_id": user, "title": title});
+        let query = self
+            .rest
+            .from("conversations", Some(token))?
+            .insert(body.to_string())
+            .on_conflict("id");
+        Rest::execute_write(query, IGNORE_DUPLICATES).await
+    }
+
+    pub async fn rename_conversation(
+        &self,
+        token: &str,
+        id: ConversationId,
+        title: &str,
+    ) -> Result<(), ClientError> {
+        let query = self
+            .rest
+            .from("conversations", Some(token))?
+            .eq("id", id.to_string())
+            .update(json!({"title": title}).to_string());
+        Rest::execute_write(query, MINIMAL).await
+    }
+
+    /// Deletes a conversation and its messages; deleting one that is gone
+    /// is not an error.
+    pub async fn delete_conversation(
+        &self,
+        token: &str,
+        id: ConversationId,
+    ) -> Result<(), ClientError> {
+        let query = self
+            .rest
+            .from("conversations", Some(token))?
+            .eq("id", id.to_string())
+            .delete();
+        Rest::execute_write(query, MINIMAL).await
+    }
+
+    /// Adds a message; a retry of one that exists changes nothing. The
+    /// server stamps `created_at`, so incremental sync never depends on a
+    /// device's clock. Fails with `42501` (row-level security) when
+    /// the conversation is not there, e.g. deleted on another device.
+    pub async fn add_message(&self, token: &str, message: &Message) -> Result<(), ClientError> {
+        let body = json!({
+            "id": message.id,
+            "conversation_id": message.conversation_id,
+            "role": message.role,
+            "content": message.content,
+            "attachments": if message.attachments.is_empty() { None } else { Some(&message.attachments) },
+            "status": message.status,
+            "model": message.model,
+        });
+        let query = self
+            .rest
+            .from("messages", Some(token))?
+            .insert(body.to_string())
+            .on_conflict("id");
+        Rest::execute_write(query, IGNORE_DUPLICATES).await
+    }
+
+    /// Records that the user is active now (`user_presence.last_seen`).
+    pub async fn touch_presence(&self, token: &str, user: UserId) -> Result<(), ClientError> {
+        let query = self
+            .rest
+            .from("user_presence", Some(token))?
+            .upsert(json!({"user_id": user, "last_seen": "now"}).to_string())
+            .on_conflict("user_id");
+        Rest::execute_write(query, "return=minimal,resolution=merge-duplicates").await
+    }
+}
+
+/// Orders by `(at_column, id_column)` and starts strictly after `after`.
+fn page(
+    query: Builder,
+    at_column: &str,
+    id_column: &str,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> Result<Builder, ClientError> {
+    let query = query
+        .order(format!("{at_column}.asc,{id_column}.asc"))
+        .limit(limit.clamp(1, MAX_PAGE));
+    let Some(after) = after else {
+        return Ok(query);
+    };
+    let at = after
+        .at
+        .format(&Rfc3339)
+        .map_err(|_| ClientError::Config("a sync position is not a valid time".to_owned()))?;
+    // Ids are uuids or integers: nothing in them needs quoting in a filter.
+    if !after.id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(ClientError::Config(
+            "a sync position is not a valid id".to_owned(),
+        ));
+    }
+    Ok(query.or(format!(
+        "{at_column}.gt.{at},and({at_column}.eq.{at},{id_column}.gt.{})",
+        after.id
+    )))
+}
+
+/// Rows written by the original web app have `attachments: null`.
+fn decode_message(mut row: serde_json::Value) -> Result<Message, ClientError> {
+    if let Some(attachments) = row.get_mut("attachments")
+        && attachments.is_null()
+    {
+        *attachments = json!([]);
+    }
+    serde_json::from_value(row).map_err(|e| ClientError::Decode(e.to_string()))
+}
