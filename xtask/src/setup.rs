@@ -25,10 +25,11 @@ const PACKAGES: &[&str] = &[
     "librsvg2-dev",
     "libsoup-3.0-dev",
     "libjavascriptcoregtk-4.1-dev",
-    // Headless runs, E2E and keychain tests.
+    // Headless runs, E2E and keychain tests (dbus: dbus-run-session).
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
+    "dbus",
     "dbus-x11",
     "gnome-keyring",
     "libsecret-tools",

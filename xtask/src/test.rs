@@ -4,7 +4,8 @@
 //! 2. rustfmt; 3. the UI: type check, unit tests, production build (the
 //!    Rust build embeds it); 4. clippy with warnings denied; 5. every Rust
 //!    test against real stacks; 6. the end-to-end tests of the real app under
-//!    Xvfb and a private D-Bus session.
+//!    Xvfb. Both test steps run in a private D-Bus session with an unlocked
+//!    keychain (see [`with_keychain`]).
 
 use std::process::Command;
 
@@ -29,37 +30,65 @@ pub fn all() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    // Tests that touch the keychain need a session bus; give every test one.
-    run(Command::new("dbus-run-session")
-        .arg("--")
-        .arg(cargo().get_program())
-        .args(["test", "--workspace", "--exclude", "native-e2e", "--locked"]))?;
+    run(&mut with_keychain(cargo().args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "native-e2e",
+        "--locked",
+    ])))?;
     e2e()
 }
 
+/// Starts an unlocked gnome-keyring (Secret Service only) with a throwaway
+/// store, then runs the arguments. The empty password must be one newline:
+/// `echo |`, not `printf ''` (shared/reference/tauri-linux.md).
+const KEYCHAIN_SCRIPT: &str = "export XDG_DATA_HOME=$(mktemp -d) XDG_RUNTIME_DIR=$(mktemp -d); \
+    echo | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec \"$@\"";
+
+/// `cmd` in a private D-Bus session with an unlocked keychain, so sessions
+/// are really stored (the keychain tests, the app under E2E) and nothing
+/// touches the user's own keychain. `NATIVE_REQUIRE_KEYCHAIN=1` makes the
+/// keychain tests fail rather than skip if the keychain does not work.
+fn with_keychain(cmd: &Command) -> Command {
+    let mut wrapped = Command::new("dbus-run-session");
+    wrapped
+        .args(["--", "sh", "-c", KEYCHAIN_SCRIPT, "sh"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("NATIVE_REQUIRE_KEYCHAIN", "1");
+    for (name, value) in cmd.get_envs() {
+        match value {
+            Some(value) => wrapped.env(name, value),
+            None => wrapped.env_remove(name),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    wrapped
+}
+
 /// The E2E tests drive the debug build of the app through tauri-driver, in
-/// a virtual X display and a private session bus (without one, GTK starts
-/// helpers that outlive the app).
+/// a virtual X display inside a private session bus (without one, GTK starts
+/// helpers that outlive the app) that has a keychain for the app's session.
 pub fn e2e() -> Result<()> {
     run(cargo().args(["build", "-p", "native-desktop", "--locked"]))?;
     std::fs::create_dir_all(paths::e2e_dir())?;
-    run(Command::new("dbus-run-session")
-        .args([
-            "--",
-            "xvfb-run",
-            "-a",
-            "--server-args=-screen 0 1600x1000x24",
-        ])
-        .arg(cargo().get_program())
-        .args([
-            "test",
-            "-p",
-            "native-e2e",
-            "--locked",
-            "--",
-            "--test-threads=1",
-        ])
-        .env("NATIVE_APP_BINARY", paths::app_binary())
-        .env("TAURI_DRIVER", paths::tauri_driver())
-        .env("NATIVE_E2E_DIR", paths::e2e_dir()))
+    run(&mut with_keychain(
+        Command::new("xvfb-run")
+            .args(["-a", "--server-args=-screen 0 1600x1000x24"])
+            .arg(cargo().get_program())
+            .args([
+                "test",
+                "-p",
+                "native-e2e",
+                "--locked",
+                "--",
+                "--test-threads=1",
+            ])
+            .env("NATIVE_APP_BINARY", paths::app_binary())
+            .env("TAURI_DRIVER", paths::tauri_driver())
+            .env("NATIVE_E2E_DIR", paths::e2e_dir()),
+    ))
 }

@@ -1,9 +1,13 @@
 //! The facade object the shell holds in its state.
 
-use native_client::GatewayClient;
+use std::sync::Arc;
+use std::time::Duration;
+
+use native_client::{AuthClient, GatewayClient};
 use native_core::ProviderKind;
 use serde::Serialize;
 
+use crate::session::{self, KeyringStore, SecretStore, SessionManager};
 use crate::{AppConfig, AppError};
 
 /// What the About panel shows about this build and its backend.
@@ -32,16 +36,54 @@ pub struct ServerStatus {
 pub struct NativeApp {
     config: AppConfig,
     gateway: Option<GatewayClient>,
+    /// `None` when no Supabase project is configured.
+    pub(crate) sessions: Option<Arc<SessionManager>>,
 }
 
 impl NativeApp {
+    /// The app, keeping sessions in the OS keychain.
     pub fn new(config: AppConfig) -> Result<Self, AppError> {
+        Self::with_store(config, Arc::new(KeyringStore::default()))
+    }
+
+    /// The app with another secret store (tests: [`session::MemoryStore`]).
+    pub fn with_store(config: AppConfig, store: Arc<dyn SecretStore>) -> Result<Self, AppError> {
+        Self::build(config, store, session::OAUTH_TIMEOUT)
+    }
+
+    /// The same app with another limit on browser sign-ins (default 5 min).
+    pub fn with_oauth_timeout(self, timeout: Duration) -> Result<Self, AppError> {
+        let store = match &self.sessions {
+            Some(sessions) => sessions.store(),
+            None => return Ok(self),
+        };
+        Self::build(self.config, store, timeout)
+    }
+
+    fn build(
+        config: AppConfig,
+        store: Arc<dyn SecretStore>,
+        oauth_timeout: Duration,
+    ) -> Result<Self, AppError> {
         let gateway = config
             .native_api_url
             .clone()
             .map(GatewayClient::new)
             .transpose()?;
-        Ok(Self { config, gateway })
+        let sessions = match (&config.supabase_url, &config.anon_key) {
+            (Some(url), Some(key)) => Some(Arc::new(SessionManager::new(
+                AuthClient::new(url, key)?,
+                store,
+                url.as_str(),
+                oauth_timeout,
+            ))),
+            _ => None,
+        };
+        Ok(Self {
+            config,
+            gateway,
+            sessions,
+        })
     }
 
     /// An app with no backend configured: it starts, and says what is missing.
@@ -49,6 +91,7 @@ impl NativeApp {
         Self {
             config: AppConfig::default(),
             gateway: None,
+            sessions: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The facade's one error type and its wire form for the UI.
 
 use native_client::ClientError;
+use native_core::CoreError;
 use serde::Serialize;
 
 /// Everything that can go wrong in a facade call.
@@ -12,6 +13,26 @@ pub enum AppError {
     NotConfigured(&'static str),
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// User input rejected before any request (an e-mail, a password). The
+    /// message names the rule, never the input.
+    #[error(transparent)]
+    InvalidInput(#[from] CoreError),
+    #[error("you are not signed in")]
+    NotSignedIn,
+    #[error("your session has expired; sign in again")]
+    SessionExpired,
+    #[error("the sign-in was cancelled")]
+    Cancelled,
+    #[error("the sign-in took too long and was stopped")]
+    TimedOut,
+    #[error("this is not a valid Native AI sign-in link")]
+    BadLink,
+    #[error("cannot listen for the browser's answer on this computer")]
+    Loopback,
+    #[error("could not open the web browser")]
+    BrowserUnavailable,
+    #[error("{0}")]
+    Keychain(String),
 }
 
 /// The closed set of error codes the UI branches on. Add one only when the
@@ -28,6 +49,13 @@ pub enum ErrorCode {
     NotConfigured,
     Server,
     Internal,
+    InvalidCredentials,
+    EmailNotConfirmed,
+    WeakPassword,
+    EmailTaken,
+    SessionExpired,
+    Cancelled,
+    TimedOut,
 }
 
 /// An error as the UI receives it. `message` is safe to show: it never holds
@@ -44,16 +72,64 @@ impl AppError {
         match self {
             Self::InvalidConfig(_) | Self::NotConfigured(_) => ErrorCode::NotConfigured,
             Self::Client(ClientError::Offline(_)) => ErrorCode::Offline,
-            Self::Client(ClientError::Http { status, .. }) => match status {
-                401 | 403 => ErrorCode::Unauthorized,
-                404 => ErrorCode::NotFound,
-                429 => ErrorCode::RateLimited,
-                400..=499 => ErrorCode::InvalidInput,
-                _ => ErrorCode::Server,
-            },
+            Self::Client(ClientError::Http { status, code, .. }) => {
+                http_code(*status, code.as_deref())
+            }
             Self::Client(ClientError::Decode(_)) => ErrorCode::Server,
             Self::Client(ClientError::Config(_)) => ErrorCode::NotConfigured,
+            Self::InvalidInput(CoreError::PasswordTooShort(_) | CoreError::PasswordTooLong(_)) => {
+                ErrorCode::WeakPassword
+            }
+            Self::InvalidInput(_) | Self::BadLink => ErrorCode::InvalidInput,
+            Self::NotSignedIn => ErrorCode::Unauthorized,
+            Self::SessionExpired => ErrorCode::SessionExpired,
+            Self::Cancelled => ErrorCode::Cancelled,
+            Self::TimedOut => ErrorCode::TimedOut,
+            Self::Loopback | Self::BrowserUnavailable | Self::Keychain(_) => ErrorCode::Internal,
         }
+    }
+}
+
+/// A failed response's code: GoTrue's `error_code` first (the UI words each
+/// of these differently), then the status.
+fn http_code(status: u16, code: Option<&str>) -> ErrorCode {
+    if status >= 500 {
+        return ErrorCode::Server;
+    }
+    match code {
+        Some("invalid_credentials") => ErrorCode::InvalidCredentials,
+        Some("email_not_confirmed") => ErrorCode::EmailNotConfirmed,
+        Some("weak_password") => ErrorCode::WeakPassword,
+        Some("user_already_exists" | "email_exists") => ErrorCode::EmailTaken,
+        Some("over_request_rate_limit" | "over_email_send_rate_limit") => ErrorCode::RateLimited,
+        Some(
+            "refresh_token_not_found"
+            | "refresh_token_already_used"
+            | "session_not_found"
+            | "session_expired",
+        ) => ErrorCode::SessionExpired,
+        _ => match status {
+            401 | 403 => ErrorCode::Unauthorized,
+            404 => ErrorCode::NotFound,
+            429 => ErrorCode::RateLimited,
+            _ => ErrorCode::InvalidInput,
+        },
+    }
+}
+
+/// What the UI may show for a backend failure: a fixed sentence per code,
+/// never the server's own text.
+fn backend_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::InvalidCredentials => "the e-mail address or password is wrong",
+        ErrorCode::EmailNotConfirmed => {
+            "confirm your e-mail address first: follow the link we sent"
+        }
+        ErrorCode::WeakPassword => "this password is too weak; choose a longer one",
+        ErrorCode::EmailTaken => "an account with this e-mail address already exists",
+        ErrorCode::RateLimited => "too many attempts; wait a moment and try again",
+        ErrorCode::SessionExpired => "your session has expired; sign in again",
+        _ => "the server could not complete the request",
     }
 }
 
@@ -64,7 +140,7 @@ impl From<AppError> for ErrorBody {
         let message = match &err {
             AppError::Client(ClientError::Http { .. } | ClientError::Decode(_)) => {
                 tracing::warn!(error = %err, "backend call failed");
-                "the server could not complete the request".to_owned()
+                backend_message(code).to_owned()
             }
             _ => err.to_string(),
         };
@@ -95,5 +171,64 @@ mod tests {
         let body = ErrorBody::from(err);
         assert_eq!(body.code, ErrorCode::Server);
         assert!(!body.message.contains("secret_table"));
+    }
+
+    fn gotrue(status: u16, code: &str) -> AppError {
+        AppError::Client(ClientError::Http {
+            status,
+            code: Some(code.into()),
+            message: "Invalid login credentials for ada@example.com".into(),
+        })
+    }
+
+    #[test]
+    fn gotrue_codes_map_to_the_closed_set() {
+        for (status, code, expected) in [
+            (400, "invalid_credentials", ErrorCode::InvalidCredentials),
+            (400, "email_not_confirmed", ErrorCode::EmailNotConfirmed),
+            (422, "weak_password", ErrorCode::WeakPassword),
+            (422, "user_already_exists", ErrorCode::EmailTaken),
+            (422, "email_exists", ErrorCode::EmailTaken),
+            (429, "over_request_rate_limit", ErrorCode::RateLimited),
+            (429, "over_email_send_rate_limit", ErrorCode::RateLimited),
+            (400, "refresh_token_already_used", ErrorCode::SessionExpired),
+            (400, "refresh_token_not_found", ErrorCode::SessionExpired),
+            (403, "session_not_found", ErrorCode::SessionExpired),
+            (403, "bad_jwt", ErrorCode::Unauthorized),
+            (400, "validation_failed", ErrorCode::InvalidInput),
+            (500, "invalid_credentials", ErrorCode::Server),
+            (503, "unexpected_failure", ErrorCode::Server),
+        ] {
+            assert_eq!(gotrue(status, code).code(), expected, "{status} {code}");
+        }
+    }
+
+    #[test]
+    fn auth_messages_are_ours_not_the_servers() {
+        let body = ErrorBody::from(gotrue(400, "invalid_credentials"));
+        assert_eq!(body.code, ErrorCode::InvalidCredentials);
+        assert!(
+            !body.message.contains("ada@example.com"),
+            "{}",
+            body.message
+        );
+        let weak = ErrorBody::from(AppError::from(
+            native_core::Password::parse("abc").unwrap_err(),
+        ));
+        assert_eq!(weak.code, ErrorCode::WeakPassword);
+        assert!(!weak.message.contains("abc"));
+        let email = ErrorBody::from(AppError::from(
+            native_core::EmailAddress::parse("not-an-email").unwrap_err(),
+        ));
+        assert_eq!(email.code, ErrorCode::InvalidInput);
+        assert!(!email.message.contains("not-an-email"));
+        for (err, code) in [
+            (AppError::SessionExpired, "session_expired"),
+            (AppError::Cancelled, "cancelled"),
+            (AppError::TimedOut, "timed_out"),
+            (AppError::NotSignedIn, "unauthorized"),
+        ] {
+            assert_eq!(serde_json::to_value(err.code()).unwrap(), code);
+        }
     }
 }

@@ -10,7 +10,12 @@
 mod app;
 mod config;
 mod error;
+mod session;
 
 pub use app::{AppInfo, NativeApp, ServerStatus};
 pub use config::AppConfig;
 pub use error::{AppError, ErrorBody, ErrorCode};
+pub use session::{
+    AuthState, KEYCHAIN_SERVICE, KeyringStore, MemoryStore, OAuthProvider, Persistence, Profile,
+    SecretStore, SignOutReason, SignUpResult, UrlOpener, entry_key,
+};

@@ -1,3 +1,9 @@
 //! The facade against the testkit stack, without a window.
 
 mod info;
+mod session_files;
+mod session_keychain;
+mod session_oauth;
+mod session_password;
+mod session_refresh;
+mod support;
