@@ -4,9 +4,9 @@
 //! the test below fails when it drifts. Regenerate with
 //! `UPDATE_BINDINGS=1 cargo test -p native-desktop --lib bindings`.
 
-use tauri_specta::{Builder, collect_commands};
+use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands;
+use crate::{auth, commands};
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     // The wire types are produced by Rust and only read by the UI, so one
@@ -15,8 +15,17 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         .disable_serde_phases()
         .commands(collect_commands![
             commands::app_info,
-            commands::server_status
+            commands::server_status,
+            commands::auth_state,
+            commands::sign_in,
+            commands::sign_up,
+            commands::request_password_reset,
+            commands::set_new_password,
+            commands::start_oauth,
+            commands::cancel_oauth,
+            commands::sign_out,
         ])
+        .events(collect_events![auth::AuthChanged])
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! HTTP and no business rule lives here (an ARCHITECTURE.md invariant,
 //! checked over `cargo metadata`).
 
+mod auth;
 mod bindings;
 mod commands;
 mod linux_env;
@@ -25,11 +26,15 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             commands::focus_main_window(app);
         }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(app)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            register_link_scheme(app.handle());
+            auth::start(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -37,6 +42,20 @@ pub fn run() {
         tracing::error!(error = %err, "the app stopped with an error");
         std::process::exit(1);
     }
+}
+
+/// Installed packages declare `native-ai://` in their desktop entry; a
+/// development build registers itself so links reach it too.
+fn register_link_scheme(handle: &tauri::AppHandle) {
+    #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        if let Err(err) = handle.deep_link().register_all() {
+            tracing::warn!(error = %err, "could not register the native-ai:// scheme");
+        }
+    }
+    #[cfg(not(all(debug_assertions, any(target_os = "linux", windows))))]
+    let _ = handle;
 }
 
 /// A bad configuration must not keep the window from opening: the app

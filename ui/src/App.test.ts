@@ -28,10 +28,9 @@ describe('shell', () => {
     const { backend } = await renderReady();
     expect(backend.calls.appInfo).toBe(1);
     expect(screen.getByTestId('app-name').textContent).toBe('Native AI');
-    expect(screen.getByTestId('signin-panel').textContent).toContain('Sign-in arrives in the next release.');
-    for (const input of screen.getByTestId('signin-panel').querySelectorAll('input')) {
-      expect(input.matches(':disabled')).toBe(true);
-    }
+    const panel = await screen.findByTestId('signin-panel');
+    expect(panel.textContent).toContain('Sign in to Native AI');
+    expect(screen.getByTestId('auth-signin-form')).toBeTruthy();
   });
 
   it('marks the root "error" when appInfo fails', async () => {
@@ -137,9 +136,8 @@ describe('settings', () => {
     await fireEvent.change(select, { target: { value: 'fr' } });
     expect(document.documentElement.lang).toBe('fr');
     expect(localStorage.getItem('native.locale')).toBe('fr');
-    expect(screen.getByTestId('signin-panel').textContent).toContain(
-      'La connexion arrive dans la prochaine version.',
-    );
+    expect((await screen.findByTestId('signin-panel')).textContent).toContain('Connexion à Native AI');
+    expect(screen.getByTestId('auth-submit').textContent).toContain('Se connecter');
     expect(screen.getByTestId('about-open').textContent).toContain('À propos');
   });
 

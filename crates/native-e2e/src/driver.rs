@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -10,10 +11,37 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-/// What to launch: the app binary and the environment it starts with.
+/// What to launch: the environment the app starts with, and the private
+/// home it keeps its data in (shared between launches to test a restart).
 #[derive(Default)]
 pub struct Launch {
     pub env: Vec<(String, String)>,
+    pub home: Option<Arc<tempfile::TempDir>>,
+}
+
+impl Launch {
+    /// The app pointed at a testkit stack, in English, with a fresh home.
+    pub fn against(stack: &native_testkit::Stack) -> Self {
+        let env = [
+            ("SUPABASE_URL", stack.supabase_url()),
+            ("SUPABASE_ANON_KEY", stack.anon_key()),
+            ("NATIVE_API_URL", stack.native_api_url()),
+            ("LANG", "en_US.UTF-8"),
+        ];
+        Self {
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            home: None,
+        }
+    }
+
+    /// Reuses the home of an earlier launch: the same app data, as after a restart.
+    pub fn with_home(mut self, home: Arc<tempfile::TempDir>) -> Self {
+        self.home = Some(home);
+        self
+    }
 }
 
 /// A running app in a WebDriver session. Dropping it stops tauri-driver
@@ -21,7 +49,7 @@ pub struct Launch {
 pub struct AppSession {
     pub client: Client,
     driver: Child,
-    _home: tempfile::TempDir,
+    home: Arc<tempfile::TempDir>,
 }
 
 fn env_path(name: &str) -> Result<PathBuf> {
@@ -53,7 +81,10 @@ impl AppSession {
         }
         // A private home keeps the app's window state and data out of the
         // developer's own, and makes every launch a first launch.
-        let home = tempfile::tempdir()?;
+        let home = match launch.home {
+            Some(home) => home,
+            None => Arc::new(tempfile::tempdir()?),
+        };
         let port = free_port()?;
         let native_port = free_port()?;
         let mut cmd = Command::new(driver_bin);
@@ -103,7 +134,7 @@ impl AppSession {
         Ok(Self {
             client,
             driver,
-            _home: home,
+            home,
         })
     }
 
@@ -135,6 +166,25 @@ impl AppSession {
     pub async fn click(&self, testid: &str) -> Result<()> {
         self.wait_for(testid).await?.click().await?;
         Ok(())
+    }
+
+    /// Replaces the value of an input.
+    pub async fn fill(&self, testid: &str, text: &str) -> Result<()> {
+        let input = self.wait_for(testid).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Picks an option of a `<select>` by its value.
+    pub async fn select(&self, testid: &str, value: &str) -> Result<()> {
+        self.wait_for(testid).await?.select_by_value(value).await?;
+        Ok(())
+    }
+
+    /// The private home this app keeps its data in.
+    pub fn home(&self) -> Arc<tempfile::TempDir> {
+        Arc::clone(&self.home)
     }
 
     /// Waits until the UI reports that it has loaded its first data.

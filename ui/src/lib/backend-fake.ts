@@ -1,8 +1,20 @@
 // The in-memory Backend used by Vitest and by `npm run dev` in a plain
-// browser. Its answers are plain fields a test can set; it counts calls.
-// In the browser, `?server=offline` (or any error code) shows that failure.
-import type { AppInfo, Backend, ErrorBody, Outcome, ServerStatus } from './backend';
+// browser. Its answers are plain fields a test can set; it counts calls. The
+// auth calls go to an in-memory account system (`fake-auth.ts`, as `.auth`).
+// In the browser, `?server=offline` (or any error code) shows that failure,
+// and `?auth=...` picks the session state at launch (see devFakeBackend).
+import type {
+  AppInfo,
+  AuthState,
+  Backend,
+  ErrorBody,
+  OAuthProvider,
+  Outcome,
+  ServerStatus,
+  SignUpResult,
+} from './backend';
 import { isErrorCode } from './errors';
+import { FakeAuth, type FakeAuthOptions } from './fake-auth';
 
 export const FAKE_APP_INFO: AppInfo = {
   name: 'Native AI',
@@ -17,9 +29,13 @@ export const FAKE_SERVER_STATUS: ServerStatus = {
   version: '0.1.0',
 };
 
+/** The account `npm run dev` starts with. */
+export const DEV_ACCOUNT = { email: 'demo@example.com', password: 'demo-password' };
+
 export interface FakeBackendOptions {
   appInfo?: AppInfo | ErrorBody | Error;
   serverStatus?: Outcome<ServerStatus>;
+  auth?: FakeAuthOptions;
   /** Milliseconds before each answer, to see loading states in the browser. */
   delayMs?: number;
 }
@@ -29,11 +45,13 @@ export class FakeBackend implements Backend {
   serverStatusResult: Outcome<ServerStatus>;
   delayMs: number;
   calls = { appInfo: 0, serverStatus: 0 };
+  readonly auth: FakeAuth;
 
   constructor(options: FakeBackendOptions = {}) {
     this.appInfoResult = options.appInfo ?? FAKE_APP_INFO;
     this.serverStatusResult = options.serverStatus ?? { status: 'ok', data: FAKE_SERVER_STATUS };
     this.delayMs = options.delayMs ?? 0;
+    this.auth = new FakeAuth(options.auth, () => this.#delay());
   }
 
   async appInfo(): Promise<AppInfo> {
@@ -50,12 +68,72 @@ export class FakeBackend implements Backend {
     return JSON.parse(JSON.stringify(this.serverStatusResult)) as Outcome<ServerStatus>;
   }
 
+  authState(): Promise<AuthState> {
+    return this.auth.authState();
+  }
+  signIn(email: string, password: string): Promise<Outcome<AuthState>> {
+    return this.auth.signIn(email, password);
+  }
+  signUp(email: string, password: string): Promise<Outcome<SignUpResult>> {
+    return this.auth.signUp(email, password);
+  }
+  requestPasswordReset(email: string): Promise<Outcome<null>> {
+    return this.auth.requestPasswordReset(email);
+  }
+  setNewPassword(password: string): Promise<Outcome<AuthState>> {
+    return this.auth.setNewPassword(password);
+  }
+  startOauth(provider: OAuthProvider): Promise<Outcome<AuthState>> {
+    return this.auth.startOauth(provider);
+  }
+  cancelOauth(): Promise<void> {
+    return this.auth.cancelOauth();
+  }
+  signOut(): Promise<Outcome<AuthState>> {
+    return this.auth.signOut();
+  }
+  onAuthChanged(listener: (state: AuthState) => void): () => void {
+    return this.auth.onAuthChanged(listener);
+  }
+
   async #delay(): Promise<void> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
 }
 
-/** The fake for `npm run dev`, shaped by the page's query string. */
+/** The session `?auth=` starts with in `npm run dev`. */
+function devAuthOptions(mode: string | null): FakeAuthOptions {
+  const user = { id: '00000000-0000-4000-8000-000000000000', email: DEV_ACCOUNT.email };
+  const signedIn = { status: 'signedIn', user, offline: false, persistence: 'keychain' } as const;
+  const options: FakeAuthOptions = {
+    accounts: { [DEV_ACCOUNT.email]: DEV_ACCOUNT.password },
+    oauthAutoCompleteMs: 4000,
+  };
+  switch (mode) {
+    case 'signedIn':
+      return { ...options, initial: signedIn };
+    case 'offline':
+      return { ...options, initial: { ...signedIn, offline: true } };
+    case 'memory':
+      return { ...options, initial: { ...signedIn, persistence: 'memory_only' }, persistence: 'memory_only' };
+    case 'expired':
+      return { ...options, initial: { status: 'signedOut', reason: 'session_expired' } };
+    case 'recovery':
+      return { ...options, initial: { status: 'passwordRecovery', user } };
+    case 'confirm':
+      return { ...options, requireConfirmation: true };
+    case 'oauth-timeout':
+      return { ...options, oauthAutoCompleteMs: null, oauthTimeoutMs: 6000 };
+    default:
+      return options;
+  }
+}
+
+/**
+ * The fake for `npm run dev`, shaped by the page's query string:
+ * `?server=<error code>` and `?auth=signedIn|offline|memory|expired|recovery|confirm|oauth-timeout`.
+ * It starts with the account demo@example.com / demo-password.
+ */
 export function devFakeBackend(search: string): FakeBackend {
   const query = new URLSearchParams(search);
   const server = query.get('server');
@@ -64,5 +142,6 @@ export function devFakeBackend(search: string): FakeBackend {
     serverStatus: isErrorCode(server)
       ? { status: 'error', error: { code: server, message: `fake ${server}` } }
       : undefined,
+    auth: devAuthOptions(query.get('auth')),
   });
 }

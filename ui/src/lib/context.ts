@@ -1,10 +1,12 @@
 // Svelte context for app-wide objects, so screens deep in the tree reach the
-// Backend and the AppModel without prop drilling. Tests pass the same keys in
-// `render(..., { context })`.
+// AppModel and the AuthModel without prop drilling. Tests pass the same keys
+// in `render(..., { context })`.
 import { getContext, setContext } from 'svelte';
 import type { AppModel } from './app-model.svelte';
+import type { AuthModel } from './auth.svelte';
 
 export const APP_MODEL_KEY = Symbol('app-model');
+export const AUTH_MODEL_KEY = Symbol('auth-model');
 
 export function provideAppModel(model: AppModel): AppModel {
   return setContext(APP_MODEL_KEY, model);
@@ -13,5 +15,15 @@ export function provideAppModel(model: AppModel): AppModel {
 export function useAppModel(): AppModel {
   const model = getContext<AppModel | undefined>(APP_MODEL_KEY);
   if (!model) throw new Error('useAppModel() called outside <App>');
+  return model;
+}
+
+export function provideAuthModel(model: AuthModel): AuthModel {
+  return setContext(AUTH_MODEL_KEY, model);
+}
+
+export function useAuthModel(): AuthModel {
+  const model = getContext<AuthModel | undefined>(AUTH_MODEL_KEY);
+  if (!model) throw new Error('useAuthModel() called outside <App>');
   return model;
 }

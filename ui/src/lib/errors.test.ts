@@ -1,12 +1,12 @@
 // Every ErrorCode the Rust side can send has its own translated message, and
 // malformed rejections degrade to `internal`.
 import { describe, expect, it } from 'vitest';
-import type { ErrorCode } from './bindings';
+import type { ErrorCode } from './wire';
 import { ERROR_CODES, ERROR_MESSAGE_KEYS, errorMessageKey, isErrorCode, toErrorBody } from './errors';
 import { catalogues, LOCALES } from './i18n';
 
-// Written out on purpose: the type check below fails when bindings.ts gains a
-// code this list (and so the UI) does not know about.
+// Written out on purpose: the type check below fails when the generated
+// bindings gain a code this list (and so the UI) does not know about.
 const ALL_CODES = [
   'offline',
   'unauthorized',
@@ -16,6 +16,13 @@ const ALL_CODES = [
   'not_configured',
   'server',
   'internal',
+  'invalid_credentials',
+  'email_not_confirmed',
+  'weak_password',
+  'email_taken',
+  'session_expired',
+  'cancelled',
+  'timed_out',
 ] as const satisfies readonly ErrorCode[];
 type Missing = Exclude<ErrorCode, (typeof ALL_CODES)[number]>;
 const exhaustive: [Missing] extends [never] ? true : false = true;

@@ -1,7 +1,7 @@
 // Backend errors arrive as `{code, message}`. The UI branches on `code` only
 // and shows its own translated text for it: `message` is for logs, never for
 // the screen (it may be raw server text, notably for `internal`).
-import type { ErrorBody, ErrorCode } from './bindings';
+import type { ErrorBody, ErrorCode } from './wire';
 import type { PlainMessageKey } from './i18n';
 
 /** One message per error code. `satisfies` makes a new code a compile error here. */
@@ -14,6 +14,13 @@ export const ERROR_MESSAGE_KEYS = {
   not_configured: 'error.not_configured',
   server: 'error.server',
   internal: 'error.internal',
+  invalid_credentials: 'error.invalid_credentials',
+  email_not_confirmed: 'error.email_not_confirmed',
+  weak_password: 'error.weak_password',
+  email_taken: 'error.email_taken',
+  session_expired: 'error.session_expired',
+  cancelled: 'error.cancelled',
+  timed_out: 'error.timed_out',
 } as const satisfies Record<ErrorCode, PlainMessageKey>;
 
 export const ERROR_CODES = Object.keys(ERROR_MESSAGE_KEYS) as ErrorCode[];

@@ -1,4 +1,5 @@
 //! End-to-end tests of the real app, one binary, one module per journey.
 //! Run them with `cargo xtask test` (Xvfb, D-Bus, tauri-driver).
 
+mod auth;
 mod smoke;

@@ -7,16 +7,7 @@ use native_testkit::Stack;
 #[tokio::test(flavor = "multi_thread")]
 async fn window_shows_and_round_trip_works() -> anyhow::Result<()> {
     let stack = Stack::start().await?;
-    let env = vec![
-        ("SUPABASE_URL".to_owned(), stack.supabase_url().to_owned()),
-        ("SUPABASE_ANON_KEY".to_owned(), stack.anon_key().to_owned()),
-        (
-            "NATIVE_API_URL".to_owned(),
-            stack.native_api_url().to_owned(),
-        ),
-        ("LANG".to_owned(), "en_US.UTF-8".to_owned()),
-    ];
-    let app = AppSession::launch(Launch { env }).await?;
+    let app = AppSession::launch(Launch::against(&stack)).await?;
     app.wait_ready().await?;
     assert_eq!(app.text("app-name").await?, "Native AI");
     app.wait_for("signin-panel").await?;

@@ -27,7 +27,7 @@ describe('catalogues', () => {
   });
 
   it('French is actually translated where the words differ', () => {
-    expect(catalogues.fr['signin.comingSoon']).not.toBe(en['signin.comingSoon']);
+    expect(catalogues.fr['auth.signin.submit']).not.toBe(en['auth.signin.submit']);
     expect(catalogues.fr['settings.theme.dark']).toBe('Sombre');
   });
 });
@@ -45,9 +45,9 @@ describe('translate', () => {
   it('t follows the current locale', () => {
     locale.setPreference('fr');
     flushSync();
-    expect(t('signin.comingSoon')).toBe('La connexion arrive dans la prochaine version.');
+    expect(t('auth.signin.submit')).toBe('Se connecter');
     locale.setPreference('en');
-    expect(t('signin.comingSoon')).toBe('Sign-in arrives in the next release.');
+    expect(t('auth.signin.submit')).toBe('Sign in');
     locale.setPreference('system');
   });
 });
