@@ -1,0 +1,104 @@
+//! Reading the history: the conversation list and a conversation's messages.
+
+use native_core::{ConversationId, MessageId};
+use rusqlite::{OptionalExtension, params};
+
+use crate::local::{self};
+use crate::rows::{self, CONVERSATION_COLUMNS, MESSAGE_COLUMNS};
+use crate::{ConversationSummary, Result, Store, StoredMessage};
+
+impl Store {
+    /// Every cached conversation, most recent activity first (ties by id, so
+    /// the order is stable).
+    pub fn conversations(&self) -> Result<Vec<ConversationSummary>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {CONVERSATION_COLUMNS},
+                    max(c.updated_at, coalesce(
+                      (SELECT max(m.created_at) FROM messages m WHERE m.conversation_id = c.id),
+                      c.updated_at)) AS last_activity,
+                    (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id),
+                    EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id)
+             FROM conversations c
+             ORDER BY last_activity DESC, c.id DESC"
+        ))?;
+        let rows = stmt.query_map([], |row| {
+            Ok(ConversationSummary {
+                conversation: rows::conversation(row, 0)?,
+                last_activity: rows::time_at(row, 5)?,
+                message_count: row.get(6)?,
+                pending: row.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One conversation's messages in order (`created_at`, then id).
+    pub fn messages(&self, conversation: ConversationId) -> Result<Vec<StoredMessage>> {
+        let conn = self.conn();
+        local::ensure_live(&conn, conversation)?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS},
+                    EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id)
+             FROM messages m WHERE m.conversation_id = ?1
+             ORDER BY m.created_at, m.id"
+        ))?;
+        let rows = stmt.query_map([conversation.as_uuid()], stored_message)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Up to `limit` messages of a conversation that come just before
+    /// `before` (or the newest, without it), in order. To scroll back, pass
+    /// the first message of the previous page. A `before` that is not a
+    /// message of this conversation gives an empty page.
+    pub fn messages_page(
+        &self,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        let conn = self.conn();
+        local::ensure_live(&conn, conversation)?;
+        // The position of `before`; without one, a position after every
+        // message (ids are 16 bytes, so 17 bytes of 0xFF sort after all).
+        let bound: (i64, Vec<u8>) = match before {
+            None => (i64::MAX, vec![0xFF; 17]),
+            Some(id) => {
+                let found = conn
+                    .prepare_cached(
+                        "SELECT created_at, id FROM messages WHERE id = ?1 AND conversation_id = ?2",
+                    )?
+                    .query_row(params![id.as_uuid(), conversation.as_uuid()], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
+                    .optional()?;
+                match found {
+                    Some(bound) => bound,
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS},
+                    EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id)
+             FROM messages m
+             WHERE m.conversation_id = ?1 AND (m.created_at, m.id) < (?2, ?3)
+             ORDER BY m.created_at DESC, m.id DESC LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(
+            params![conversation.as_uuid(), bound.0, bound.1, limit],
+            stored_message,
+        )?;
+        let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        page.reverse();
+        Ok(page)
+    }
+}
+
+fn stored_message(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
+    Ok(StoredMessage {
+        message: rows::message(row, 0)?,
+        pending: row.get(8)?,
+    })
+}
