@@ -7,8 +7,8 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_opener::OpenerExt;
-use tauri_specta::Event;
 
+use crate::broadcast::forward;
 use crate::commands::focus_main_window;
 
 /// Every new session state (restored, refreshed, expired, offline, signed
@@ -38,21 +38,11 @@ pub fn start(handle: &AppHandle) {
             follow_link(links.clone(), url.to_string());
         }
     });
+    forward(handle, handle.state::<NativeApp>().subscribe_auth(), |s| {
+        Some(AuthChanged(s))
+    });
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
-        let mut changes = handle.state::<NativeApp>().subscribe_auth();
-        let forward = handle.clone();
-        tauri::async_runtime::spawn(async move {
-            loop {
-                let state = changes.borrow_and_update().clone();
-                if let Err(err) = AuthChanged(state).emit(&forward) {
-                    tracing::warn!(error = %err, "could not send the session state to the UI");
-                }
-                if changes.changed().await.is_err() {
-                    break;
-                }
-            }
-        });
         handle.state::<NativeApp>().restore().await;
         if let Ok(Some(urls)) = handle.deep_link().get_current() {
             for url in urls {

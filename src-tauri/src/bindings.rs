@@ -6,7 +6,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{auth, commands};
+use crate::{auth, commands, history};
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     // The wire types are produced by Rust and only read by the UI, so one
@@ -24,8 +24,23 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::start_oauth,
             commands::cancel_oauth,
             commands::sign_out,
+            history::list_conversations,
+            history::conversation_messages,
+            history::search_history,
+            history::rename_conversation,
+            history::delete_conversation,
+            history::sync_history,
+            history::sync_status,
+            history::export_conversation,
+            history::export_history,
+            history::import_history,
         ])
-        .events(collect_events![auth::AuthChanged])
+        .events(collect_events![
+            auth::AuthChanged,
+            history::SyncChanged,
+            history::HistoryChanged,
+            history::CacheNoticed
+        ])
 }
 
 #[cfg(test)]

@@ -8,10 +8,13 @@
 
 mod auth;
 mod bindings;
+mod broadcast;
 mod commands;
+mod history;
 mod linux_env;
 
 use native_app::{AppConfig, NativeApp};
+use tauri::Manager;
 
 pub use bindings::specta_builder;
 
@@ -19,7 +22,6 @@ pub use bindings::specta_builder;
 pub fn run() {
     linux_env::apply_webkit_workarounds();
     init_tracing();
-    let app = build_facade();
     let builder = specta_builder();
     let result = tauri::Builder::default()
         // Must be the first plugin: a second launch focuses this window and exits.
@@ -28,14 +30,24 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .manage(app)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
+            // Built here, not before: the data folder comes from Tauri's
+            // path resolver. Commands cannot run before setup returns.
+            app.manage(build_facade(app.path().app_data_dir().ok()));
             builder.mount_events(app);
             register_link_scheme(app.handle());
             auth::start(app.handle());
+            history::start(app.handle());
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Coming back to the window is when other devices' changes matter.
+            if let tauri::WindowEvent::Focused(true) = event {
+                window.state::<NativeApp>().request_sync();
+            }
         })
         .run(tauri::generate_context!());
     if let Err(err) = result {
@@ -60,9 +72,13 @@ fn register_link_scheme(handle: &tauri::AppHandle) {
 
 /// A bad configuration must not keep the window from opening: the app
 /// starts unconfigured and the UI says what is missing.
-fn build_facade() -> NativeApp {
+fn build_facade(data_dir: Option<std::path::PathBuf>) -> NativeApp {
     AppConfig::from_env()
         .and_then(NativeApp::new)
+        .and_then(|app| match data_dir {
+            Some(dir) => app.with_data_dir(dir),
+            None => Ok(app),
+        })
         .unwrap_or_else(|err| {
             tracing::error!(error = %err, "invalid backend configuration");
             NativeApp::unconfigured()

@@ -8,7 +8,11 @@ use crate::run::{cargo, run};
 use crate::setup;
 
 /// (package, bench target) pairs, in the order BENCHMARKS.md lists them.
-const BENCHES: &[(&str, &str)] = &[("native-server", "quota")];
+const BENCHES: &[(&str, &str)] = &[
+    ("native-server", "quota"),
+    ("native-store", "cache"),
+    ("native-app", "sync"),
+];
 
 pub fn run_all() -> Result<()> {
     setup::debian_packages()?;

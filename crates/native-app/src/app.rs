@@ -1,12 +1,14 @@
 //! The facade object the shell holds in its state.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use native_client::{AuthClient, GatewayClient};
+use native_client::{AuthClient, GatewayClient, HistoryRemote, Rest};
 use native_core::ProviderKind;
 use serde::Serialize;
 
+use crate::history::HistoryHub;
 use crate::session::{self, KeyringStore, SecretStore, SessionManager};
 use crate::{AppConfig, AppError};
 
@@ -38,6 +40,7 @@ pub struct NativeApp {
     gateway: Option<GatewayClient>,
     /// `None` when no Supabase project is configured.
     pub(crate) sessions: Option<Arc<SessionManager>>,
+    pub(crate) history: HistoryHub,
 }
 
 impl NativeApp {
@@ -57,7 +60,20 @@ impl NativeApp {
             Some(sessions) => sessions.store(),
             None => return Ok(self),
         };
-        Self::build(self.config, store, timeout)
+        let data_dir = self.history.data_dir().map(Path::to_owned);
+        Self::build(self.config, store, timeout)?.with_data_dir_opt(data_dir)
+    }
+
+    /// The same app keeping each user's history cache under `dir` (the
+    /// shell passes the OS's app data folder). Without it, caches live in
+    /// memory.
+    pub fn with_data_dir(self, dir: PathBuf) -> Result<Self, AppError> {
+        self.with_data_dir_opt(Some(dir))
+    }
+
+    fn with_data_dir_opt(mut self, dir: Option<PathBuf>) -> Result<Self, AppError> {
+        self.history = history_hub(&self.config, dir)?;
+        Ok(self)
     }
 
     fn build(
@@ -80,6 +96,7 @@ impl NativeApp {
             _ => None,
         };
         Ok(Self {
+            history: history_hub(&config, None)?,
             config,
             gateway,
             sessions,
@@ -92,6 +109,7 @@ impl NativeApp {
             config: AppConfig::default(),
             gateway: None,
             sessions: None,
+            history: HistoryHub::new(None, None),
         }
     }
 
@@ -116,4 +134,13 @@ impl NativeApp {
             version: health.version,
         })
     }
+}
+
+/// History through the project's PostgREST, cached under `data_dir`.
+fn history_hub(config: &AppConfig, data_dir: Option<PathBuf>) -> Result<HistoryHub, AppError> {
+    let remote = match (&config.supabase_url, &config.anon_key) {
+        (Some(url), Some(key)) => Some(HistoryRemote::new(Rest::new(url, key)?)),
+        _ => None,
+    };
+    Ok(HistoryHub::new(remote, data_dir))
 }

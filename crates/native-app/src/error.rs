@@ -2,6 +2,7 @@
 
 use native_client::ClientError;
 use native_core::CoreError;
+use native_store::StoreError;
 use serde::Serialize;
 
 /// Everything that can go wrong in a facade call.
@@ -33,6 +34,17 @@ pub enum AppError {
     BrowserUnavailable,
     #[error("{0}")]
     Keychain(String),
+    /// The local history cache failed. Its details (paths, SQL) go to the
+    /// log only.
+    #[error(transparent)]
+    Store(#[from] native_store::StoreError),
+    /// A file the user chose could not be read or written.
+    #[error("the file could not be {0}")]
+    File(&'static str),
+    #[error("this file is not a Native AI history backup")]
+    BadBackup,
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 /// The closed set of error codes the UI branches on. Add one only when the
@@ -86,6 +98,13 @@ impl AppError {
             Self::Cancelled => ErrorCode::Cancelled,
             Self::TimedOut => ErrorCode::TimedOut,
             Self::Loopback | Self::BrowserUnavailable | Self::Keychain(_) => ErrorCode::Internal,
+            Self::Store(StoreError::UnknownConversation(_) | StoreError::Deleted(_)) => {
+                ErrorCode::NotFound
+            }
+            Self::Store(StoreError::UnsupportedBackup(_)) | Self::BadBackup | Self::File(_) => {
+                ErrorCode::InvalidInput
+            }
+            Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -133,6 +152,16 @@ fn backend_message(code: ErrorCode) -> &'static str {
     }
 }
 
+/// What the UI may show for a cache failure: the store's own text names
+/// files and SQL.
+fn store_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::NotFound => "this conversation no longer exists",
+        ErrorCode::InvalidInput => "this backup was made by a newer version of Native AI",
+        _ => "the local history could not be read or written",
+    }
+}
+
 impl From<AppError> for ErrorBody {
     fn from(err: AppError) -> Self {
         let code = err.code();
@@ -141,6 +170,10 @@ impl From<AppError> for ErrorBody {
             AppError::Client(ClientError::Http { .. } | ClientError::Decode(_)) => {
                 tracing::warn!(error = %err, "backend call failed");
                 backend_message(code).to_owned()
+            }
+            AppError::Store(store) => {
+                tracing::warn!(error = %store, "the history cache failed");
+                store_message(code).to_owned()
             }
             _ => err.to_string(),
         };

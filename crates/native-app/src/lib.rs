@@ -10,11 +10,16 @@
 mod app;
 mod config;
 mod error;
+mod history;
 mod session;
 
 pub use app::{AppInfo, NativeApp, ServerStatus};
 pub use config::AppConfig;
 pub use error::{AppError, ErrorBody, ErrorCode};
+pub use history::{
+    CacheNotice, ConversationItem, ExportFormat, ImportReport, MessageItem, SearchHit, SnippetPart,
+    SyncStatus,
+};
 pub use session::{
     AuthState, KEYCHAIN_SERVICE, KeyringStore, MemoryStore, OAuthProvider, Persistence, Profile,
     SecretStore, SignOutReason, SignUpResult, UrlOpener, entry_key,

@@ -32,6 +32,15 @@ pub struct Keyset {
     pub id: String,
 }
 
+/// One page of rows, with the server's clock when it answered (to the
+/// second, from the HTTP `Date` header), which tells the sync how recent
+/// its cursor is from the server's point of view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub server_time: Option<OffsetDateTime>,
+}
+
 /// A deletion recorded by the server (`public.deleted_records`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RemoteTombstone {
@@ -67,12 +76,14 @@ impl HistoryRemote {
         token: &str,
         after: Option<&Keyset>,
         limit: usize,
-    ) -> Result<Vec<Conversation>, ClientError> {
+    ) -> Result<Page<Conversation>, ClientError> {
         let query = self
             .rest
             .from("conversations", Some(token))?
             .select("id,user_id,title,created_at,updated_at");
-        Rest::execute(page(query, "updated_at", "id", after, limit)?).await
+        let (rows, server_time) =
+            Rest::execute_dated(page(query, "updated_at", "id", after, limit)?).await?;
+        Ok(Page { rows, server_time })
     }
 
     /// Messages created after `after`, oldest first.
@@ -81,14 +92,18 @@ impl HistoryRemote {
         token: &str,
         after: Option<&Keyset>,
         limit: usize,
-    ) -> Result<Vec<Message>, ClientError> {
+    ) -> Result<Page<Message>, ClientError> {
         let query = self
             .rest
             .from("messages", Some(token))?
             .select("id,conversation_id,role,content,created_at,attachments,status,model");
-        let rows: Vec<serde_json::Value> =
-            Rest::execute(page(query, "created_at", "id", after, limit)?).await?;
-        rows.into_iter().map(decode_message).collect()
+        let (rows, server_time): (Vec<serde_json::Value>, _) =
+            Rest::execute_dated(page(query, "created_at", "id", after, limit)?).await?;
+        let rows = rows
+            .into_iter()
+            .map(decode_message)
+            .collect::<Result<_, _>>()?;
+        Ok(Page { rows, server_time })
     }
 
     /// Deletions recorded after `after`, oldest first.
@@ -97,12 +112,14 @@ impl HistoryRemote {
         token: &str,
         after: Option<&Keyset>,
         limit: usize,
-    ) -> Result<Vec<RemoteTombstone>, ClientError> {
+    ) -> Result<Page<RemoteTombstone>, ClientError> {
         let query = self
             .rest
             .from("deleted_records", Some(token))?
             .select("id,record_type,record_id,conversation_id,deleted_at");
-        Rest::execute(page(query, "deleted_at", "id", after, limit)?).await
+        let (rows, server_time) =
+            Rest::execute_dated(page(query, "deleted_at", "id", after, limit)?).await?;
+        Ok(Page { rows, server_time })
     }
 
     /// Creates a conversation; a retry of one that exists changes nothing.
@@ -208,7 +225,9 @@ fn page(
             "a sync position is not a valid id".to_owned(),
         ));
     }
-    Ok(query.or(format!(
+    // The `gte` is implied by the `or`, but lets the planner use the
+    // timestamp index as a range instead of filtering every row.
+    Ok(query.gte(at_column, at.clone()).or(format!(
         "{at_column}.gt.{at},and({at_column}.eq.{at},{id_column}.gt.{})",
         after.id
     )))

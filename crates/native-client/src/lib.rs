@@ -15,5 +15,5 @@ mod rest;
 pub use auth::{AuthClient, AuthSession, AuthUser, SignUpOutcome};
 pub use error::ClientError;
 pub use gateway::{GatewayClient, ServerHealth};
-pub use history::{HistoryRemote, Keyset, MAX_PAGE, RemoteTombstone, TombstoneKind};
+pub use history::{HistoryRemote, Keyset, MAX_PAGE, Page, RemoteTombstone, TombstoneKind};
 pub use rest::Rest;

@@ -4,6 +4,7 @@
 
 use postgrest::{Builder, Postgrest};
 use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
 use url::Url;
 
 use crate::ClientError;
@@ -53,8 +54,17 @@ impl Rest {
     /// Sends the request, fails on any non-2xx status with PostgREST's code
     /// and message, and decodes the JSON body.
     pub async fn execute<T: DeserializeOwned>(builder: Builder) -> Result<T, ClientError> {
-        let body = Self::read(builder.build().send().await).await?;
-        serde_json::from_str(&body).map_err(|e| ClientError::Decode(e.to_string()))
+        Ok(Self::execute_dated(builder).await?.0)
+    }
+
+    /// [`Rest::execute`], with the server's clock as it answered (the HTTP
+    /// `Date` header, to the second) when it sent one.
+    pub async fn execute_dated<T: DeserializeOwned>(
+        builder: Builder,
+    ) -> Result<(T, Option<OffsetDateTime>), ClientError> {
+        let (body, date) = Self::read(builder.build().send().await).await?;
+        let value = serde_json::from_str(&body).map_err(|e| ClientError::Decode(e.to_string()))?;
+        Ok((value, date))
     }
 
     /// Sends a write with its `Prefer` header replaced by `prefer` (the
@@ -73,7 +83,7 @@ impl Rest {
 
     async fn read(
         sent: Result<postgrest_reqwest::Response, postgrest_reqwest::Error>,
-    ) -> Result<String, ClientError> {
+    ) -> Result<(String, Option<OffsetDateTime>), ClientError> {
         // The crate's reqwest is older than ours; its errors only tell
         // "could not send" from "could not decode" here.
         let response = sent.map_err(|e| {
@@ -84,6 +94,12 @@ impl Rest {
             }
         })?;
         let status = response.status().as_u16();
+        let date = response
+            .headers()
+            .get(postgrest_reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .map(OffsetDateTime::from);
         let body = response
             .text()
             .await
@@ -91,7 +107,7 @@ impl Rest {
         if !(200..300).contains(&status) {
             return Err(ClientError::from_body(status, &body));
         }
-        Ok(body)
+        Ok((body, date))
     }
 
     fn authorize(builder: Builder, access_token: Option<&str>) -> Result<Builder, ClientError> {

@@ -17,4 +17,10 @@ pub enum CoreError {
     PasswordTooShort(usize),
     #[error("the password must have at most {0} characters")]
     PasswordTooLong(usize),
+    #[error("the title is empty")]
+    EmptyTitle,
+    #[error("the title must have at most {0} characters")]
+    TitleTooLong(usize),
+    #[error("the title contains control characters")]
+    TitleControlCharacters,
 }

@@ -17,6 +17,7 @@ mod period;
 mod plan;
 mod prompt;
 mod provider;
+mod title;
 
 pub use chat::{ChatEvent, ChatMode, Usage};
 pub use credentials::{EmailAddress, Password};
@@ -27,3 +28,4 @@ pub use period::PeriodKey;
 pub use plan::{Plan, Quota};
 pub use prompt::{PromptBudget, Turn, budget_prompt};
 pub use provider::ProviderKind;
+pub use title::{ConversationTitle, MAX_TITLE_CHARS};

@@ -69,6 +69,8 @@ pub struct Attachment {
     pub name: String,
     #[serde(rename = "type")]
     pub mime_type: String,
+    /// Bytes. A JavaScript number holds any file size exactly (up to 2^53).
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub size: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,

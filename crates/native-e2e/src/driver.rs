@@ -168,6 +168,20 @@ impl AppSession {
         Ok(())
     }
 
+    /// The trimmed text of every element with `data-testid`, in page order
+    /// (none is not an error: it answers an empty list at once).
+    pub async fn texts(&self, testid: &str) -> Result<Vec<String>> {
+        let value = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(`[data-testid=\"${arguments[0]}\"]`))\
+                 .map(e => e.textContent.trim());",
+                vec![serde_json::Value::from(testid)],
+            )
+            .await?;
+        Ok(serde_json::from_value(value)?)
+    }
+
     /// Replaces the value of an input.
     pub async fn fill(&self, testid: &str, text: &str) -> Result<()> {
         let input = self.wait_for(testid).await?;

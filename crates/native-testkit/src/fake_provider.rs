@@ -154,6 +154,11 @@ impl FakeProvider {
         let addr = listener.local_addr()?;
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
+            // TCP_NODELAY: each streamed token goes out at once, as from a
+            // real provider, instead of waiting for a delayed ACK.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let serve = axum::serve(listener, router).with_graceful_shutdown(async {
                 // Either an explicit stop or the handle's drop ends serving.
                 let _ = stopped.await;

@@ -78,6 +78,12 @@ impl Gateway {
             let shutdown = async {
                 let _ = rx.await;
             };
+            // Without TCP_NODELAY a small response written in two parts
+            // waits for the client's delayed ACK: ~40 ms per request on
+            // loopback, which Kong does not add.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             if let Err(err) = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

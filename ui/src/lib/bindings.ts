@@ -22,11 +22,24 @@ export const commands = {
 	 *  `Result` is what Tauri requires of async commands that borrow `State`.
 	 */
 	signOut: () => typedError<AuthState, ErrorBody>(__TAURI_INVOKE("sign_out")),
+	listConversations: () => typedError<ConversationItem[], ErrorBody>(__TAURI_INVOKE("list_conversations")),
+	conversationMessages: (id: ConversationId) => typedError<MessageItem[], ErrorBody>(__TAURI_INVOKE("conversation_messages", { id })),
+	searchHistory: (query: string) => typedError<SearchHit[], ErrorBody>(__TAURI_INVOKE("search_history", { query })),
+	renameConversation: (id: ConversationId, title: string) => typedError<null, ErrorBody>(__TAURI_INVOKE("rename_conversation", { id, title })),
+	deleteConversation: (id: ConversationId) => typedError<null, ErrorBody>(__TAURI_INVOKE("delete_conversation", { id })),
+	syncHistory: () => typedError<SyncStatus, ErrorBody>(__TAURI_INVOKE("sync_history")),
+	syncStatus: () => __TAURI_INVOKE<SyncStatus>("sync_status"),
+	exportConversation: (id: ConversationId, format: ExportFormat, path: string) => typedError<null, ErrorBody>(__TAURI_INVOKE("export_conversation", { id, format, path })),
+	exportHistory: (path: string) => typedError<null, ErrorBody>(__TAURI_INVOKE("export_history", { path })),
+	importHistory: (path: string) => typedError<ImportReport, ErrorBody>(__TAURI_INVOKE("import_history", { path })),
 };
 
 /** Events */
 export const events = {
 	authChanged: makeEvent<AuthChanged, AuthChanged>("auth-changed"),
+	cacheNoticed: makeEvent<CacheNoticed, CacheNoticed>("cache-noticed"),
+	historyChanged: makeEvent<HistoryChanged, HistoryChanged>("history-changed"),
+	syncChanged: makeEvent<SyncChanged, SyncChanged>("sync-changed"),
 };
 
 /* Types */
@@ -36,6 +49,20 @@ export type AppInfo = {
 	version: string,
 	supabaseUrl: string | null,
 	nativeApiUrl: string | null,
+};
+
+/**
+ *  Attachment metadata as stored in `messages.attachments`: the original's
+ *  `{name, type, size}` plus optional fields that older rows lack.
+ */
+export type Attachment = {
+	name: string,
+	type: string,
+	/**  Bytes. A JavaScript number holds any file size exactly (up to 2^53). */
+	size: number | null,
+	sha256?: string | null,
+	pages?: number | null,
+	chars?: number | null,
 };
 
 /**
@@ -58,6 +85,31 @@ export type AuthState =
 /**  Waiting for the browser to come back from the provider. */
 { status: "oauthPending"; provider: OAuthProvider };
 
+/**  What the UI should say once about the local cache. */
+export type CacheNotice = 
+/**
+ *  The cache file was damaged; it was set aside and is being rebuilt
+ *  from the server.
+ */
+{ kind: "rebuilt" };
+
+/**  Something to tell the user once about the local cache. */
+export type CacheNoticed = CacheNotice;
+
+/**  A conversation (`public.conversations.id`). */
+export type ConversationId = string;
+
+/**  A conversation in the sidebar. */
+export type ConversationItem = {
+	id: ConversationId,
+	title: string,
+	/**  The last message or rename, for grouping (Today, Yesterday...). */
+	lastActivity: string,
+	messageCount: number,
+	/**  Changed here and not yet on the server. */
+	pending: boolean,
+};
+
 /**
  *  An error as the UI receives it. `message` is safe to show: it never holds
  *  a token, a key or a server's internal detail.
@@ -72,6 +124,42 @@ export type ErrorBody = {
  *  UI needs to behave differently for it.
  */
 export type ErrorCode = "offline" | "unauthorized" | "invalid_input" | "not_found" | "rate_limited" | "not_configured" | "server" | "internal" | "invalid_credentials" | "email_not_confirmed" | "weak_password" | "email_taken" | "session_expired" | "cancelled" | "timed_out";
+
+/**  The formats one conversation exports to. */
+export type ExportFormat = "markdown" | "json";
+
+/**
+ *  The cached history changed (a sync brought something, or a local edit):
+ *  the UI reloads what it shows. The payload only ever grows.
+ */
+export type HistoryChanged = number;
+
+/**  What importing a backup changed. */
+export type ImportReport = {
+	conversationsAdded: number,
+	messagesAdded: number,
+	/**  Already present (same id): left as they were. */
+	duplicatesSkipped: number,
+};
+
+/**  A message (`public.messages.id`). */
+export type MessageId = string;
+
+/**  A message as the conversation view shows it. */
+export type MessageItem = {
+	id: MessageId,
+	conversationId: ConversationId,
+	role: Role,
+	content: string,
+	createdAt: string,
+	attachments: Attachment[],
+	status: MessageStatus,
+	model: string | null,
+	pending: boolean,
+};
+
+/**  Whether a stored reply is whole. A stopped or failed reply is kept, marked. */
+export type MessageStatus = "complete" | "partial" | "error";
 
 /**  The OAuth providers the app offers. */
 export type OAuthProvider = "google" | "github";
@@ -101,6 +189,20 @@ export type ProviderKind =
 /**  The testkit's scripted fake provider. */
 "demo";
 
+/**
+ *  Who wrote a message. Clients may only ever send these two; the operator's
+ *  system prompt is added by the gateway.
+ */
+export type Role = "user" | "assistant";
+
+/**  One message matching a search. */
+export type SearchHit = {
+	conversationId: ConversationId,
+	messageId: MessageId,
+	conversationTitle: string,
+	snippet: SnippetPart[],
+};
+
 /**  What the Native AI server reports about itself. */
 export type ServerStatus = {
 	provider: ProviderKind,
@@ -124,6 +226,37 @@ export type SignUpResult =
 { kind: "signedIn"; state: AuthState } | 
 /**  A confirmation e-mail was sent to `email`. */
 { kind: "confirmationSent"; email: string };
+
+/**
+ *  A piece of a search snippet; `hit` parts are the matched words. Parts,
+ *  not markup, so the UI highlights without ever parsing HTML.
+ */
+export type SnippetPart = {
+	text: string,
+	hit: boolean,
+};
+
+/**  Where history stands with the server: broadcast on every change. */
+export type SyncChanged = SyncStatus;
+
+/**  Where history stands with the server, broadcast on every change. */
+export type SyncStatus = 
+/**  No one is signed in: there is no history to show. */
+{ state: "inactive" } | 
+/**
+ *  Pulling or pushing. `fetched` counts rows received so far; the first
+ *  sync of a device shows it as progress.
+ */
+{ state: "syncing"; first: boolean; fetched: number } | 
+/**  In step with the server as of `last_synced_at`. */
+{ state: "synced"; lastSyncedAt: string; pending: number } | 
+/**
+ *  The server cannot be reached: history is read from the cache and
+ *  changes wait in the outbox.
+ */
+{ state: "offline"; pending: number; lastSyncedAt: string | null } | 
+/**  The last sync failed for another reason; it is retried. */
+{ state: "failed"; error: ErrorBody; pending: number };
 
 /**  A Supabase Auth user (`auth.users.id`). */
 export type UserId = string;

@@ -1,5 +1,8 @@
 //! The facade against the testkit stack, without a window.
 
+mod history_offline;
+mod history_support;
+mod history_sync;
 mod info;
 mod session_files;
 mod session_keychain;

@@ -81,6 +81,8 @@ async fn pages_reach_past_the_row_cap_even_when_timestamps_tie() {
             .conversations_page(&user.token, after.as_ref(), MAX_PAGE)
             .await
             .expect("page");
+        assert!(page.server_time.is_some(), "PostgREST dates its answers");
+        let page = page.rows;
         pages.push(page.len());
         let Some(last) = page.last() else { break };
         after = Some(Keyset {
@@ -134,13 +136,15 @@ async fn writes_are_idempotent_and_deletions_leave_tombstones() {
     let conversations = history
         .conversations_page(&user.token, None, 10)
         .await
-        .expect("list");
+        .expect("list")
+        .rows;
     assert_eq!(conversations.len(), 1);
     assert_eq!(conversations[0].title, "Lyon, mai");
     let messages = history
         .messages_page(&user.token, None, 10)
         .await
-        .expect("messages");
+        .expect("messages")
+        .rows;
     assert_eq!(messages.len(), 1, "the retried message is stored once");
     assert_eq!(messages[0].content, "Bonjour, ça va ?");
     assert!(messages[0].attachments.is_empty());
@@ -150,6 +154,7 @@ async fn writes_are_idempotent_and_deletions_leave_tombstones() {
             .conversations_page(&other.token, None, 10)
             .await
             .expect("other")
+            .rows
             .is_empty()
     );
 
@@ -164,7 +169,8 @@ async fn writes_are_idempotent_and_deletions_leave_tombstones() {
     let tombstones = history
         .tombstones_page(&user.token, None, 10)
         .await
-        .expect("tombstones");
+        .expect("tombstones")
+        .rows;
     assert_eq!(tombstones.len(), 1, "{tombstones:?}");
     assert_eq!(tombstones[0].record_type, TombstoneKind::Conversation);
     assert_eq!(tombstones[0].conversation_id, id);
@@ -177,6 +183,7 @@ async fn writes_are_idempotent_and_deletions_leave_tombstones() {
             .tombstones_page(&user.token, Some(&after), 10)
             .await
             .expect("none after")
+            .rows
             .is_empty()
     );
 

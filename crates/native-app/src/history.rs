@@ -1,0 +1,144 @@
+//! History: the signed-in user's conversations, kept in the local cache
+//! (`native-store`) and synced with Supabase through PostgREST.
+//!
+//! The cache is opened for whoever is signed in, on first use, one database
+//! per user. Reads never touch the network, so the whole history and its
+//! search work offline. Writes go to the cache and its outbox at once; a
+//! sync pulls the server's changes page by page (each page and its cursor in
+//! one transaction), then replays the outbox. Conflict rules: deletion wins;
+//! for titles, the latest change wins (see `native-store`).
+
+mod facade;
+mod sync;
+mod types;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use native_client::HistoryRemote;
+use native_core::UserId;
+use native_store::Store;
+use time::OffsetDateTime;
+use tokio::sync::{Notify, watch};
+
+pub use types::{
+    CacheNotice, ConversationItem, ExportFormat, ImportReport, MessageItem, SearchHit, SnippetPart,
+    SyncStatus,
+};
+
+use crate::AppError;
+
+/// One user's open cache and what the sync remembers about it.
+pub(crate) struct UserHistory {
+    pub user: UserId,
+    pub store: Arc<Store>,
+    /// One sync at a time: a second caller waits, then runs its own (cheap
+    /// when nothing changed), so it never returns before its trigger's
+    /// changes are in.
+    pub syncing: tokio::sync::Mutex<SyncMemory>,
+}
+
+/// What the sync keeps between runs.
+#[derive(Default)]
+pub(crate) struct SyncMemory {
+    pub last_synced_at: Option<OffsetDateTime>,
+    pub last_presence: Option<OffsetDateTime>,
+}
+
+/// The history of whoever is signed in, shared by the facade and the
+/// background loop.
+pub(crate) struct HistoryHub {
+    remote: Option<HistoryRemote>,
+    /// `None`: caches live in memory (tests, or no data folder).
+    data_dir: Option<PathBuf>,
+    current: tokio::sync::Mutex<Option<Arc<UserHistory>>>,
+    status: watch::Sender<SyncStatus>,
+    /// Bumped whenever the cached history changed (a sync brought changes,
+    /// the user renamed or deleted): the UI reloads what it shows.
+    revision: watch::Sender<u64>,
+    notices: watch::Sender<Option<CacheNotice>>,
+    /// Wakes the background loop for a sync (window focus, after a chat).
+    wake: Notify,
+}
+
+impl std::fmt::Debug for HistoryHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HistoryHub")
+            .field("status", &*self.status.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HistoryHub {
+    pub(crate) fn new(remote: Option<HistoryRemote>, data_dir: Option<PathBuf>) -> Self {
+        Self {
+            remote,
+            data_dir,
+            current: tokio::sync::Mutex::new(None),
+            status: watch::channel(SyncStatus::Inactive).0,
+            revision: watch::channel(0).0,
+            notices: watch::channel(None).0,
+            wake: Notify::new(),
+        }
+    }
+
+    /// The cache of `user`, opened on first use. Another user's cache is
+    /// closed first: one account's history is never shown to another.
+    pub(crate) async fn open(&self, user: UserId) -> Result<Arc<UserHistory>, AppError> {
+        let mut current = self.current.lock().await;
+        if let Some(history) = current.as_ref().filter(|h| h.user == user) {
+            return Ok(history.clone());
+        }
+        *current = None;
+        let dir = self.data_dir.clone();
+        let store = tokio::task::spawn_blocking(move || match dir {
+            Some(dir) => Store::open_for_user(&dir, user),
+            None => Store::open_in_memory(),
+        })
+        .await
+        .map_err(|_| AppError::Internal("opening the history cache stopped"))??;
+        if store.open_report().recovered_from_corruption {
+            tracing::warn!("the history cache was damaged; set aside and rebuilt");
+            self.notices.send_replace(Some(CacheNotice::Rebuilt));
+        }
+        let history = Arc::new(UserHistory {
+            user,
+            store: Arc::new(store),
+            syncing: tokio::sync::Mutex::new(SyncMemory::default()),
+        });
+        *current = Some(history.clone());
+        Ok(history)
+    }
+
+    pub(crate) fn data_dir(&self) -> Option<&std::path::Path> {
+        self.data_dir.as_deref()
+    }
+
+    /// Closes the cache (sign-out): nothing of it stays in memory.
+    pub(crate) async fn close(&self) {
+        *self.current.lock().await = None;
+        self.status.send_replace(SyncStatus::Inactive);
+        self.bump();
+    }
+
+    pub(crate) fn bump(&self) {
+        self.revision.send_modify(|r| *r += 1);
+    }
+
+    fn publish(&self, status: SyncStatus) {
+        self.status.send_replace(status);
+    }
+}
+
+/// Runs a blocking store call off the async workers.
+pub(crate) async fn blocking<T, F>(store: &Arc<Store>, call: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> Result<T, native_store::StoreError> + Send + 'static,
+{
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || call(&store))
+        .await
+        .map_err(|_| AppError::Internal("a history task stopped"))?
+        .map_err(AppError::from)
+}
