@@ -20,7 +20,7 @@ impl Store {
         let conversations = select_conversations(&conn, None)?;
         let mut stmt = conn.prepare(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m
-             ORDER BY m.conversation_id, m.created_at, m.id"
+             ORDER BY m.conversation_id, m.created_at, m.role = 'assistant', m.id"
         ))?;
         let messages = stmt
             .query_map([], |row| rows::message(row, 0))?

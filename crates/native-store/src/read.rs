@@ -33,7 +33,10 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// One conversation's messages in order (`created_at`, then id).
+    /// One conversation's messages in order: by `created_at`, then a user
+    /// turn before an assistant turn, then id. The middle key matters for
+    /// rows written together (the original web app and bulk imports store
+    /// a question and its answer in one insert, so with one timestamp).
     pub fn messages(&self, conversation: ConversationId) -> Result<Vec<StoredMessage>> {
         let conn = self.conn();
         local::ensure_live(&conn, conversation)?;
@@ -41,7 +44,7 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS},
                     EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id)
              FROM messages m WHERE m.conversation_id = ?1
-             ORDER BY m.created_at, m.id"
+             ORDER BY m.created_at, m.role = 'assistant', m.id"
         ))?;
         let rows = stmt.query_map([conversation.as_uuid()], stored_message)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -61,15 +64,16 @@ impl Store {
         local::ensure_live(&conn, conversation)?;
         // The position of `before`; without one, a position after every
         // message (ids are 16 bytes, so 17 bytes of 0xFF sort after all).
-        let bound: (i64, Vec<u8>) = match before {
-            None => (i64::MAX, vec![0xFF; 17]),
+        let bound: (i64, bool, Vec<u8>) = match before {
+            None => (i64::MAX, true, vec![0xFF; 17]),
             Some(id) => {
                 let found = conn
                     .prepare_cached(
-                        "SELECT created_at, id FROM messages WHERE id = ?1 AND conversation_id = ?2",
+                        "SELECT created_at, role = 'assistant', id FROM messages
+                         WHERE id = ?1 AND conversation_id = ?2",
                     )?
                     .query_row(params![id.as_uuid(), conversation.as_uuid()], |row| {
-                        Ok((row.get(0)?, row.get(1)?))
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                     })
                     .optional()?;
                 match found {
@@ -83,11 +87,12 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS},
                     EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id)
              FROM messages m
-             WHERE m.conversation_id = ?1 AND (m.created_at, m.id) < (?2, ?3)
-             ORDER BY m.created_at DESC, m.id DESC LIMIT ?4"
+             WHERE m.conversation_id = ?1
+               AND (m.created_at, m.role = 'assistant', m.id) < (?2, ?3, ?4)
+             ORDER BY m.created_at DESC, m.role = 'assistant' DESC, m.id DESC LIMIT ?5"
         ))?;
         let rows = stmt.query_map(
-            params![conversation.as_uuid(), bound.0, bound.1, limit],
+            params![conversation.as_uuid(), bound.0, bound.1, bound.2, limit],
             stored_message,
         )?;
         let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;

@@ -1,6 +1,6 @@
 //! Reading: message order, paging, the conversation list's order and counts.
 
-use native_core::{Message, MessageId};
+use native_core::{Message, MessageId, Role};
 use native_store::Store;
 
 use crate::support::{at, batch, conversation, message, synced};
@@ -12,7 +12,13 @@ fn a_five_thousand_message_conversation_is_read_in_order() {
     // Inserted out of order, in several batches, with many equal times (ties
     // are broken by id), as pages from the server and local writes mix.
     let mut messages: Vec<Message> = (0..5_000)
-        .map(|i| message(&c, &format!("message {i}"), i / 3))
+        .map(|i| {
+            let mut m = message(&c, &format!("message {i}"), i / 3);
+            if i % 2 == 1 {
+                m.role = Role::Assistant;
+            }
+            m
+        })
         .collect();
     let mut shuffled = messages.clone();
     shuffled.reverse();
@@ -21,7 +27,7 @@ fn a_five_thousand_message_conversation_is_read_in_order() {
         let refs: Vec<&Message> = chunk.iter().collect();
         store.apply_remote(&batch(&[&c], &refs)).unwrap();
     }
-    messages.sort_by_key(|m| (m.created_at, m.id));
+    messages.sort_by_key(|m| (m.created_at, m.role == Role::Assistant, m.id));
 
     let read: Vec<Message> = store
         .messages(c.id)
@@ -30,7 +36,10 @@ fn a_five_thousand_message_conversation_is_read_in_order() {
         .map(|m| m.message)
         .collect();
     assert_eq!(read.len(), 5_000);
-    assert!(read == messages, "every message, in (created_at, id) order");
+    assert!(
+        read == messages,
+        "every message, in (created_at, user before assistant, id) order"
+    );
     assert_eq!(store.conversations().unwrap()[0].message_count, 5_000);
 }
 
@@ -94,4 +103,33 @@ fn the_list_is_sorted_by_last_activity_with_counts() {
     // A message written here moves its conversation to the top at once.
     store.add_message(&message(&quiet, "now", 1_000)).unwrap();
     assert_eq!(store.conversations().unwrap()[0].conversation.id, quiet.id);
+}
+
+#[test]
+fn a_question_and_its_answer_stored_together_read_in_conversation_order() {
+    let store = Store::open_in_memory().unwrap();
+    let c = conversation("pair", 0);
+    // One insert, one timestamp, and an answer whose id sorts first.
+    let mut question = message(&c, "Where should we eat?", 5);
+    let mut answer = message(&c, "Try a bouchon.", 5);
+    answer.role = Role::Assistant;
+    question.id = MessageId::from(uuid::Uuid::from_u128(2));
+    answer.id = MessageId::from(uuid::Uuid::from_u128(1));
+    store
+        .apply_remote(&batch(&[&c], &[&answer, &question]))
+        .unwrap();
+    let read: Vec<String> = store
+        .messages(c.id)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message.content)
+        .collect();
+    assert_eq!(read, vec!["Where should we eat?", "Try a bouchon."]);
+    let page: Vec<String> = store
+        .messages_page(c.id, None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message.content)
+        .collect();
+    assert_eq!(page, read, "pages agree with the full read");
 }
