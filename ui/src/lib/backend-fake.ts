@@ -1,20 +1,32 @@
 // The in-memory Backend used by Vitest and by `npm run dev` in a plain
 // browser. Its answers are plain fields a test can set; it counts calls. The
-// auth calls go to an in-memory account system (`fake-auth.ts`, as `.auth`).
-// In the browser, `?server=offline` (or any error code) shows that failure,
-// and `?auth=...` picks the session state at launch (see devFakeBackend).
+// auth calls go to an in-memory account system (`fake-auth.ts`, as `.auth`),
+// the history calls to an in-memory history (`fake-history.ts`, as
+// `.history`) that follows the session. In the browser, `?server=offline`
+// (or any error code) shows that failure, `?auth=...` picks the session
+// state at launch and `?history=...` the history (see devFakeBackend).
 import type {
   AppInfo,
   AuthState,
   Backend,
+  CacheNotice,
+  ConversationItem,
   ErrorBody,
+  ExportFormat,
+  FileDialogRequest,
+  ImportReport,
+  MessageItem,
   OAuthProvider,
   Outcome,
+  SearchHit,
   ServerStatus,
   SignUpResult,
+  SyncStatus,
 } from './backend';
 import { isErrorCode } from './errors';
 import { FakeAuth, type FakeAuthOptions } from './fake-auth';
+import { FakeHistory, type FakeHistoryOptions } from './fake-history';
+import { longConversation, seedConversations } from './fake-history-seed';
 
 export const FAKE_APP_INFO: AppInfo = {
   name: 'Native AI',
@@ -36,6 +48,7 @@ export interface FakeBackendOptions {
   appInfo?: AppInfo | ErrorBody | Error;
   serverStatus?: Outcome<ServerStatus>;
   auth?: FakeAuthOptions;
+  history?: FakeHistoryOptions;
   /** Milliseconds before each answer, to see loading states in the browser. */
   delayMs?: number;
 }
@@ -46,12 +59,17 @@ export class FakeBackend implements Backend {
   delayMs: number;
   calls = { appInfo: 0, serverStatus: 0 };
   readonly auth: FakeAuth;
+  readonly history: FakeHistory;
 
   constructor(options: FakeBackendOptions = {}) {
     this.appInfoResult = options.appInfo ?? FAKE_APP_INFO;
     this.serverStatusResult = options.serverStatus ?? { status: 'ok', data: FAKE_SERVER_STATUS };
     this.delayMs = options.delayMs ?? 0;
     this.auth = new FakeAuth(options.auth, () => this.#delay());
+    this.history = new FakeHistory(options.history, () => this.#delay());
+    // Subscribed first, so history follows the session before the UI hears of it.
+    this.history.setSignedIn(this.auth.state.status === 'signedIn');
+    this.auth.onAuthChanged((state) => this.history.setSignedIn(state.status === 'signedIn'));
   }
 
   async appInfo(): Promise<AppInfo> {
@@ -96,6 +114,52 @@ export class FakeBackend implements Backend {
     return this.auth.onAuthChanged(listener);
   }
 
+  listConversations(): Promise<Outcome<ConversationItem[]>> {
+    return this.history.listConversations();
+  }
+  conversationMessages(id: string): Promise<Outcome<MessageItem[]>> {
+    return this.history.conversationMessages(id);
+  }
+  searchHistory(query: string): Promise<Outcome<SearchHit[]>> {
+    return this.history.searchHistory(query);
+  }
+  renameConversation(id: string, title: string): Promise<Outcome<null>> {
+    return this.history.renameConversation(id, title);
+  }
+  deleteConversation(id: string): Promise<Outcome<null>> {
+    return this.history.deleteConversation(id);
+  }
+  syncHistory(): Promise<Outcome<SyncStatus>> {
+    return this.history.syncHistory();
+  }
+  syncStatus(): Promise<SyncStatus> {
+    return this.history.syncStatus();
+  }
+  exportConversation(id: string, format: ExportFormat, path: string): Promise<Outcome<null>> {
+    return this.history.exportConversation(id, format, path);
+  }
+  exportHistory(path: string): Promise<Outcome<null>> {
+    return this.history.exportHistory(path);
+  }
+  importHistory(path: string): Promise<Outcome<ImportReport>> {
+    return this.history.importHistory(path);
+  }
+  chooseSavePath(request: FileDialogRequest): Promise<Outcome<string | null>> {
+    return this.history.chooseSavePath(request);
+  }
+  chooseOpenPath(request: FileDialogRequest): Promise<Outcome<string | null>> {
+    return this.history.chooseOpenPath(request);
+  }
+  onSyncChanged(listener: (status: SyncStatus) => void): () => void {
+    return this.history.onSyncChanged(listener);
+  }
+  onHistoryChanged(listener: (revision: number) => void): () => void {
+    return this.history.onHistoryChanged(listener);
+  }
+  onCacheNotice(listener: (notice: CacheNotice) => void): () => void {
+    return this.history.onCacheNotice(listener);
+  }
+
   async #delay(): Promise<void> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
@@ -129,19 +193,38 @@ function devAuthOptions(mode: string | null): FakeAuthOptions {
   }
 }
 
+/** The history `?history=` starts with in `npm run dev`. */
+function devHistoryOptions(mode: string | null, authMode: string | null): FakeHistoryOptions {
+  const now = new Date();
+  const seeded = seedConversations(now);
+  switch (mode) {
+    case 'empty':
+      return {};
+    case 'long':
+      return { conversations: [longConversation(99, now, 5000), ...seeded] };
+    default:
+      return { conversations: seeded, offline: mode === 'offline' || authMode === 'offline' };
+  }
+}
+
 /**
  * The fake for `npm run dev`, shaped by the page's query string:
- * `?server=<error code>` and `?auth=signedIn|offline|memory|expired|recovery|confirm|oauth-timeout`.
- * It starts with the account demo@example.com / demo-password.
+ * `?server=<error code>`, `?auth=signedIn|offline|memory|expired|recovery|confirm|oauth-timeout`
+ * and `?history=empty|long|offline|rebuilt`. It starts with the account
+ * demo@example.com / demo-password and a few conversations.
  */
 export function devFakeBackend(search: string): FakeBackend {
   const query = new URLSearchParams(search);
   const server = query.get('server');
-  return new FakeBackend({
+  const historyMode = query.get('history');
+  const backend = new FakeBackend({
     delayMs: 400,
     serverStatus: isErrorCode(server)
       ? { status: 'error', error: { code: server, message: `fake ${server}` } }
       : undefined,
     auth: devAuthOptions(query.get('auth')),
+    history: devHistoryOptions(historyMode, query.get('auth')),
   });
+  if (historyMode === 'rebuilt') setTimeout(() => backend.history.noticeCacheRebuilt(), 1500);
+  return backend;
 }

@@ -1,6 +1,7 @@
-// The Tauri Backend over mocked generated commands and events: results pass
-// through, any rejection becomes an `{code, message}` outcome instead of a
-// throw, and the authChanged subscription can be stopped before it exists.
+// The Tauri Backend over mocked generated commands, events and the dialog
+// plugin: results pass through, any rejection becomes an `{code, message}`
+// outcome instead of a throw, and subscriptions can be stopped before they
+// exist.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const mocks = vi.hoisted(() => ({
@@ -15,10 +16,34 @@ const mocks = vi.hoisted(() => ({
     startOauth: vi.fn(),
     cancelOauth: vi.fn(),
     signOut: vi.fn(),
+    listConversations: vi.fn(),
+    conversationMessages: vi.fn(),
+    searchHistory: vi.fn(),
+    renameConversation: vi.fn(),
+    deleteConversation: vi.fn(),
+    syncHistory: vi.fn(),
+    syncStatus: vi.fn(),
+    exportConversation: vi.fn(),
+    exportHistory: vi.fn(),
+    importHistory: vi.fn(),
   },
   listen: vi.fn(),
+  historyListen: vi.fn(),
+  syncListen: vi.fn(),
+  noticeListen: vi.fn(),
+  save: vi.fn(),
+  open: vi.fn(),
 }));
-vi.mock('./wire', () => ({ commands: mocks.commands, events: { authChanged: { listen: mocks.listen } } }));
+vi.mock('./wire', () => ({
+  commands: mocks.commands,
+  events: {
+    authChanged: { listen: mocks.listen },
+    historyChanged: { listen: mocks.historyListen },
+    syncChanged: { listen: mocks.syncListen },
+    cacheNoticed: { listen: mocks.noticeListen },
+  },
+}));
+vi.mock('@tauri-apps/plugin-dialog', () => ({ save: mocks.save, open: mocks.open }));
 
 import { tauriBackend } from './backend-tauri';
 import { isTauri, type AuthState } from './backend';
@@ -33,7 +58,9 @@ const SIGNED_IN: AuthState = {
 describe('tauriBackend', () => {
   beforeEach(() => {
     for (const mock of Object.values(mocks.commands)) mock.mockReset();
-    mocks.listen.mockReset();
+    for (const mock of [mocks.listen, mocks.historyListen, mocks.syncListen, mocks.noticeListen, mocks.save, mocks.open]) {
+      mock.mockReset();
+    }
   });
 
   it('passes app info and an ok status through', async () => {
@@ -92,6 +119,66 @@ describe('tauriBackend', () => {
     expect(seen).toHaveLength(1);
     resolveListen(unlisten);
     await vi.waitFor(() => expect(unlisten).toHaveBeenCalledTimes(1));
+  });
+
+  it('forwards the history commands with their arguments and normalises failures', async () => {
+    const item = { id: 'c1', title: 'T', lastActivity: '2025-06-15T10:00:00Z', messageCount: 2, pending: false };
+    mocks.commands.listConversations.mockResolvedValue({ status: 'ok', data: [item] });
+    mocks.commands.renameConversation.mockResolvedValue({ status: 'error', error: { code: 'invalid_input', message: 'empty' } });
+    mocks.commands.exportConversation.mockResolvedValue({ status: 'ok', data: null });
+    mocks.commands.importHistory.mockRejectedValue(new Error('IPC channel closed'));
+    mocks.commands.syncStatus.mockResolvedValue({ state: 'inactive' });
+    const backend = tauriBackend();
+    expect(await backend.listConversations()).toEqual({ status: 'ok', data: [item] });
+    expect(await backend.renameConversation('c1', '')).toEqual({
+      status: 'error',
+      error: { code: 'invalid_input', message: 'empty' },
+    });
+    expect(mocks.commands.renameConversation).toHaveBeenCalledWith('c1', '');
+    expect(await backend.exportConversation('c1', 'json', '/tmp/c1.json')).toEqual({ status: 'ok', data: null });
+    expect(mocks.commands.exportConversation).toHaveBeenCalledWith('c1', 'json', '/tmp/c1.json');
+    expect(await backend.importHistory('/tmp/b.json')).toMatchObject({ status: 'error', error: { code: 'internal' } });
+    expect(await backend.syncStatus()).toEqual({ state: 'inactive' });
+  });
+
+  it('opens the native dialogs: a path, null when cancelled, an error when they fail', async () => {
+    const request = { title: 'Export', defaultPath: 'a.md', filters: [{ name: 'Markdown', extensions: ['md'] }] };
+    mocks.save.mockResolvedValueOnce('/home/a/a.md').mockResolvedValueOnce(null);
+    mocks.open.mockRejectedValue('dialog plugin not allowed');
+    const backend = tauriBackend();
+    expect(await backend.chooseSavePath(request)).toEqual({ status: 'ok', data: '/home/a/a.md' });
+    expect(mocks.save).toHaveBeenCalledWith(request);
+    expect(await backend.chooseSavePath(request)).toEqual({ status: 'ok', data: null });
+    expect(await backend.chooseOpenPath({ title: 'Import', filters: [] })).toMatchObject({
+      status: 'error',
+      error: { code: 'internal' },
+    });
+    expect(mocks.open).toHaveBeenCalledWith(expect.objectContaining({ multiple: false, directory: false }));
+  });
+
+  it('delivers the history events until unsubscribed', async () => {
+    const handlers: Record<string, (event: { payload: unknown }) => void> = {};
+    const stops = { history: vi.fn(), sync: vi.fn(), notice: vi.fn() };
+    mocks.historyListen.mockImplementation(async (cb) => ((handlers['history'] = cb), stops.history));
+    mocks.syncListen.mockImplementation(async (cb) => ((handlers['sync'] = cb), stops.sync));
+    mocks.noticeListen.mockImplementation(async (cb) => ((handlers['notice'] = cb), stops.notice));
+    const backend = tauriBackend();
+    const seen: unknown[] = [];
+    const off = [
+      backend.onHistoryChanged((revision) => seen.push(revision)),
+      backend.onSyncChanged((status) => seen.push(status)),
+      backend.onCacheNotice((notice) => seen.push(notice)),
+    ];
+    handlers['history']?.({ payload: 7 });
+    handlers['sync']?.({ payload: { state: 'syncing', first: true, fetched: 3 } });
+    handlers['notice']?.({ payload: { kind: 'rebuilt' } });
+    expect(seen).toEqual([7, { state: 'syncing', first: true, fetched: 3 }, { kind: 'rebuilt' }]);
+    for (const stop of off) stop();
+    handlers['history']?.({ payload: 8 });
+    expect(seen).toHaveLength(3);
+    await vi.waitFor(() => expect(stops.notice).toHaveBeenCalledTimes(1));
+    expect(stops.history).toHaveBeenCalledTimes(1);
+    expect(stops.sync).toHaveBeenCalledTimes(1);
   });
 
   it('is chosen only when Tauri injected its internals', () => {

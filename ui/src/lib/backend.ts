@@ -4,24 +4,64 @@
 //
 // Wire types come only from the generated bindings, through `wire.ts`: never
 // hand-write one here.
-import type { AppInfo, AuthState, ErrorBody, OAuthProvider, ServerStatus, SignUpResult } from './wire';
+import type {
+  AppInfo,
+  AuthState,
+  CacheNotice,
+  ConversationId,
+  ConversationItem,
+  ErrorBody,
+  ExportFormat,
+  ImportReport,
+  MessageItem,
+  OAuthProvider,
+  SearchHit,
+  ServerStatus,
+  SignUpResult,
+  SyncStatus,
+} from './wire';
 
 export type {
   AppInfo,
+  Attachment,
   AuthState,
+  CacheNotice,
+  ConversationId,
+  ConversationItem,
   ErrorBody,
   ErrorCode,
+  ExportFormat,
+  ImportReport,
+  MessageId,
+  MessageItem,
+  MessageStatus,
   OAuthProvider,
   Persistence,
   Profile,
   ProviderKind,
+  Role,
+  SearchHit,
   ServerStatus,
   SignOutReason,
   SignUpResult,
+  SnippetPart,
+  SyncStatus,
 } from './wire';
 
 /** A fallible call's outcome, the same shape as the generated command wrappers return. */
 export type Outcome<T> = { status: 'ok'; data: T } | { status: 'error'; error: ErrorBody };
+
+/**
+ * What a native file dialog asks. A UI-side shape (the dialog plugin's own
+ * options, trimmed), not a wire type: nothing here crosses to Rust.
+ */
+export interface FileDialogRequest {
+  /** The dialog window's title. */
+  title: string;
+  /** For a save dialog, the file name it proposes. */
+  defaultPath?: string;
+  filters: { name: string; extensions: string[] }[];
+}
 
 export interface Backend {
   /** This build and its configuration. Does not touch the network. */
@@ -51,6 +91,37 @@ export interface Backend {
    * offline, signed out...). Returns the function that stops it.
    */
   onAuthChanged(listener: (state: AuthState) => void): () => void;
+
+  // ---- History (read from the local cache; `unauthorized` when signed out) ----
+
+  /** The signed-in user's conversations, most recent activity first. */
+  listConversations(): Promise<Outcome<ConversationItem[]>>;
+  /** One conversation's messages, oldest first. */
+  conversationMessages(id: ConversationId): Promise<Outcome<MessageItem[]>>;
+  /** Searches every cached message; an empty query finds nothing. */
+  searchHistory(query: string): Promise<Outcome<SearchHit[]>>;
+  /** `invalid_input` for an empty, too long or control-character title. */
+  renameConversation(id: ConversationId, title: string): Promise<Outcome<null>>;
+  /** Final: the UI offers its undo before calling this. */
+  deleteConversation(id: ConversationId): Promise<Outcome<null>>;
+  /** Syncs now; offline is a status, not an error. */
+  syncHistory(): Promise<Outcome<SyncStatus>>;
+  syncStatus(): Promise<SyncStatus>;
+  exportConversation(id: ConversationId, format: ExportFormat, path: string): Promise<Outcome<null>>;
+  /** Writes every conversation to one JSON backup. */
+  exportHistory(path: string): Promise<Outcome<null>>;
+  /** Merges a JSON backup by id; importing twice adds nothing. */
+  importHistory(path: string): Promise<Outcome<ImportReport>>;
+  /** Asks where to save a file; `null` when the user cancelled. */
+  chooseSavePath(request: FileDialogRequest): Promise<Outcome<string | null>>;
+  /** Asks for one file to open; `null` when the user cancelled. */
+  chooseOpenPath(request: FileDialogRequest): Promise<Outcome<string | null>>;
+  /** Every change of the sync status. Returns the function that stops it. */
+  onSyncChanged(listener: (status: SyncStatus) => void): () => void;
+  /** The cached history changed (with a growing revision): reload what is shown. */
+  onHistoryChanged(listener: (revision: number) => void): () => void;
+  /** Something to tell the user once about the local cache. */
+  onCacheNotice(listener: (notice: CacheNotice) => void): () => void;
 }
 
 /** True inside the Tauri webview, false in a plain browser or under Vitest. */

@@ -1,12 +1,14 @@
 // Svelte context for app-wide objects, so screens deep in the tree reach the
-// AppModel and the AuthModel without prop drilling. Tests pass the same keys
+// AppModel, the AuthModel and the HistoryModel without prop drilling. Tests pass the same keys
 // in `render(..., { context })`.
 import { getContext, setContext } from 'svelte';
 import type { AppModel } from './app-model.svelte';
 import type { AuthModel } from './auth.svelte';
+import type { HistoryModel } from './history.svelte';
 
 export const APP_MODEL_KEY = Symbol('app-model');
 export const AUTH_MODEL_KEY = Symbol('auth-model');
+export const HISTORY_MODEL_KEY = Symbol('history-model');
 
 export function provideAppModel(model: AppModel): AppModel {
   return setContext(APP_MODEL_KEY, model);
@@ -25,5 +27,15 @@ export function provideAuthModel(model: AuthModel): AuthModel {
 export function useAuthModel(): AuthModel {
   const model = getContext<AuthModel | undefined>(AUTH_MODEL_KEY);
   if (!model) throw new Error('useAuthModel() called outside <App>');
+  return model;
+}
+
+export function provideHistoryModel(model: HistoryModel): HistoryModel {
+  return setContext(HISTORY_MODEL_KEY, model);
+}
+
+export function useHistoryModel(): HistoryModel {
+  const model = getContext<HistoryModel | undefined>(HISTORY_MODEL_KEY);
+  if (!model) throw new Error('useHistoryModel() called outside <App>');
   return model;
 }

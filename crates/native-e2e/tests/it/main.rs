@@ -2,4 +2,5 @@
 //! Run them with `cargo xtask test` (Xvfb, D-Bus, tauri-driver).
 
 mod auth;
+mod history;
 mod smoke;

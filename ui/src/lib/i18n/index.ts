@@ -55,3 +55,20 @@ export function translate<K extends MessageKey>(to: Locale, key: K, ...args: Par
 export function t<K extends MessageKey>(key: K, ...args: ParamArgs<K>): string {
   return translate(locale.current, key, ...args);
 }
+
+/** The plural form to use for `count` in `to` (French counts 0 and 1 as singular). */
+export function pluralOf(to: Locale, count: number): 'one' | 'other' {
+  return new Intl.PluralRules(to).select(count) === 'one' ? 'one' : 'other';
+}
+
+/** A count as the locale writes numbers (5,000 / 5 000). */
+export function formatCount(to: Locale, count: number): string {
+  return new Intl.NumberFormat(to).format(count);
+}
+
+/** A date and time in the locale's medium style; the raw text if it cannot be read. */
+export function formatDateTime(to: Locale, iso: string): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return iso;
+  return new Intl.DateTimeFormat(to, { dateStyle: 'medium', timeStyle: 'short' }).format(time);
+}
