@@ -111,8 +111,14 @@ async fn history_is_readable_and_searchable_with_the_backend_stopped() -> anyhow
     let shown = app.texts("message-item").await?;
     // In conversation order, though both were stored with one timestamp.
     assert_eq!(shown.len(), 2, "{shown:?}");
-    assert!(shown[0].contains("Where should we eat in Lyon?"), "{shown:?}");
-    assert!(shown[1].contains("Try a bouchon near Saint-Jean."), "{shown:?}");
+    assert!(
+        shown[0].contains("Where should we eat in Lyon?"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].contains("Try a bouchon near Saint-Jean."),
+        "{shown:?}"
+    );
     let target = app
         .client
         .find(fantoccini::Locator::Css(&format!(
