@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{MessageId, MessageStatus};
+use crate::{ConversationId, MessageId, MessageStatus};
 
 /// Token counts as the provider reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -26,12 +26,22 @@ pub enum ChatMode {
     Reason,
 }
 
-/// One event of a streamed reply, in order: `Started`, any number of
-/// `Delta`s, at most one `Usage`, then exactly one of `Done` or `Error`.
+/// One event of a streamed reply, in order: `Saved` (the user's message is
+/// in the local history), `Started`, any number of `Delta`s, at most one
+/// `Usage`, then exactly one of `Done` or `Error`. `Error` may come at any
+/// point after `Saved`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "event", content = "data", rename_all = "camelCase")]
 pub enum ChatEvent {
+    /// The user's message is saved (in a new conversation, if none was
+    /// given): it survives whatever happens to the reply.
+    #[serde(rename_all = "camelCase")]
+    Saved {
+        conversation_id: ConversationId,
+        user_message_id: MessageId,
+    },
+    #[serde(rename_all = "camelCase")]
     Started {
         message_id: MessageId,
         model: String,

@@ -23,4 +23,8 @@ pub enum CoreError {
     TitleTooLong(usize),
     #[error("the title contains control characters")]
     TitleControlCharacters,
+    #[error("the message is empty")]
+    EmptyMessage,
+    #[error("the message must have at most {0} characters")]
+    MessageTooLong(usize),
 }

@@ -11,6 +11,7 @@
 mod chat;
 mod credentials;
 mod error;
+mod gateway;
 mod ids;
 mod message;
 mod period;
@@ -22,10 +23,17 @@ mod title;
 pub use chat::{ChatEvent, ChatMode, Usage};
 pub use credentials::{EmailAddress, Password};
 pub use error::CoreError;
+pub use gateway::{
+    ChatChunk, ChatRequest, ChunkChoice, ChunkDelta, ErrorBody, ModelInfo, ModelList, StreamError,
+    StreamOptions, TitleRequest, TitleResponse,
+};
 pub use ids::{ConversationId, MessageId, UserId};
 pub use message::{Attachment, Conversation, Message, MessageStatus, Role};
 pub use period::PeriodKey;
 pub use plan::{Plan, Quota};
-pub use prompt::{PromptBudget, Turn, budget_prompt};
+pub use prompt::{PromptBudget, Turn, budget_prompt, estimate_prompt_tokens, estimate_tokens};
 pub use provider::ProviderKind;
-pub use title::{ConversationTitle, MAX_TITLE_CHARS};
+pub use title::{
+    ConversationTitle, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS, MAX_TITLE_WORDS, MessageText,
+    title_from_reply, title_from_text,
+};

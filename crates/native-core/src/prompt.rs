@@ -87,6 +87,26 @@ pub fn budget_prompt(system: &[Turn], history: &[Turn], budget: PromptBudget) ->
     out
 }
 
+/// Tokens for `chars` characters of text when no provider count exists: one
+/// per four characters, rounded up (the original's fallback). Used to
+/// settle a reply whose usage never arrived (a client that hung up, a cut
+/// stream) and to size reservations.
+pub fn estimate_tokens(chars: usize) -> u64 {
+    u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
+}
+
+/// Providers wrap every turn in a few tokens of markup (role, separators);
+/// four per turn is OpenAI's documented figure and above Mistral's.
+const TOKENS_PER_TURN: u64 = 4;
+
+/// The estimated prompt tokens of the turns actually sent.
+pub fn estimate_prompt_tokens(turns: &[Turn]) -> u64 {
+    turns.iter().fold(0u64, |sum, turn| {
+        sum.saturating_add(estimate_tokens(turn.chars()))
+            .saturating_add(TOKENS_PER_TURN)
+    })
+}
+
 fn truncate(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
         Some((byte, _)) => text[..byte].to_owned(),
@@ -141,6 +161,16 @@ mod tests {
         ];
         let out = budget_prompt(&[], &history, budget(5));
         assert_eq!(out, vec![Turn::new("user", "c")]);
+    }
+
+    #[test]
+    fn estimates_round_up_and_count_turn_markup() {
+        assert_eq!(estimate_tokens(0), 0);
+        assert_eq!(estimate_tokens(1), 1);
+        assert_eq!(estimate_tokens(8), 2);
+        assert_eq!(estimate_tokens(9), 3);
+        let turns = [Turn::new("system", "éééé"), Turn::new("user", "abcde")];
+        assert_eq!(estimate_prompt_tokens(&turns), 1 + 4 + 2 + 4);
     }
 
     #[test]

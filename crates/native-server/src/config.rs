@@ -5,7 +5,9 @@
 //! reuse the file they already have.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
+use native_core::PromptBudget;
 pub use native_core::ProviderKind;
 
 /// Everything the server needs to run; built from the environment or by tests.
@@ -17,6 +19,8 @@ pub struct Settings {
     /// (and report an unhealthy database) while Postgres is down.
     pub database_url: String,
     pub provider: ProviderSettings,
+    pub auth: AuthSettings,
+    pub chat: ChatSettings,
 }
 
 /// Which chat provider the gateway relays to.
@@ -25,7 +29,61 @@ pub struct ProviderSettings {
     pub kind: ProviderKind,
     pub base_url: String,
     pub api_key: Option<String>,
+    /// The default model; always on the allow-list.
     pub model: String,
+}
+
+/// How access tokens are verified: locally, with the project's HS256 secret
+/// and the public keys of its JWKS, never by calling the auth server per
+/// request.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// The legacy project JWT secret (HS256), if the project has one.
+    pub jwt_secret: Option<String>,
+    /// `<SUPABASE_URL>/auth/v1/.well-known/jwks.json`, for asymmetric keys.
+    pub jwks_url: Option<String>,
+    /// Sent as `apikey` when fetching the JWKS: Supabase's gateway asks
+    /// every `/auth/v1` call for one.
+    pub jwks_apikey: Option<String>,
+    /// The `aud` every token must carry.
+    pub audience: String,
+    /// An unknown `kid` refetches the JWKS at most this often, so forged
+    /// tokens cannot turn the gateway into a flood of fetches.
+    pub jwks_min_refetch: Duration,
+    /// Keys are refetched in any case when older than this (revocations).
+    pub jwks_max_age: Duration,
+    /// Clock skew allowed on `exp`.
+    pub leeway_secs: u64,
+}
+
+/// The gateway's rules and limits.
+#[derive(Clone)]
+pub struct ChatSettings {
+    /// The operator's system prompt, always the first turn.
+    pub system_prompt: String,
+    /// The instructions each mode adds as a second system turn.
+    pub deep_search_prompt: String,
+    pub reason_prompt: String,
+    /// Models clients may ask for besides the provider's default one.
+    pub extra_models: Vec<String>,
+    /// The most output tokens a request may reserve and ask for.
+    pub max_output_tokens: u32,
+    pub temperature: f32,
+    pub budget: PromptBudget,
+    /// Chat requests one user may have open at once.
+    pub max_streams_per_user: usize,
+    /// The largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// How long the provider may take to answer (status and headers).
+    pub first_byte_timeout: Duration,
+    /// How long a stream may stay silent between two events.
+    pub idle_timeout: Duration,
+    /// How long a reservation holds quota if it is never settled (a crash).
+    pub reservation_ttl: Duration,
+    /// Title requests per user per minute (they are free, hence limited).
+    pub titles_per_minute: u32,
+    /// How long shutdown waits for open streams before cutting them.
+    pub shutdown_grace: Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -36,6 +94,8 @@ impl std::fmt::Debug for Settings {
             .field("provider_kind", &self.provider.kind)
             .field("provider_base_url", &self.provider.base_url)
             .field("model", &self.provider.model)
+            .field("jwks_url", &self.auth.jwks_url)
+            .field("hs256", &self.auth.jwt_secret.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -43,7 +103,76 @@ impl std::fmt::Debug for Settings {
 pub const MISTRAL_BASE_URL: &str = "https://api.mistral.ai/v1";
 pub const DEFAULT_MODEL: &str = "mistral-small-latest";
 
+/// The original's default system prompt: a helpful assistant named Native AI
+/// that answers in French, clearly and concisely.
+pub const DEFAULT_SYSTEM_PROMPT: &str = "Tu es Native AI, un assistant utile. \
+Réponds en français, de manière claire et concise.";
+
+/// The original's Deep Search instructions: a structured, deeper answer.
+pub const DEFAULT_DEEP_SEARCH_PROMPT: &str = "Mode recherche approfondie : donne une réponse \
+structurée et approfondie, avec des sections, les points importants, les nuances et des \
+exemples lorsque c'est utile.";
+
+/// The original's Reason instructions: the key reasoning points only.
+pub const DEFAULT_REASON_PROMPT: &str = "Mode raisonnement : raisonne étape par étape, \
+puis ne présente que les points clés du raisonnement et la conclusion.";
+
+/// The path of a Supabase project's JWKS under its URL.
+pub const JWKS_PATH: &str = "/auth/v1/.well-known/jwks.json";
+
+impl AuthSettings {
+    /// The settings for a Supabase project: its URL (for the JWKS), its
+    /// legacy secret if any, and its anon key (sent with the JWKS fetch).
+    pub fn supabase(url: &str, jwt_secret: Option<String>, anon_key: Option<String>) -> Self {
+        Self {
+            jwt_secret,
+            jwks_url: Some(format!("{}{JWKS_PATH}", url.trim_end_matches('/'))),
+            jwks_apikey: anon_key,
+            audience: "authenticated".to_owned(),
+            jwks_min_refetch: Duration::from_secs(30),
+            jwks_max_age: Duration::from_secs(600),
+            leeway_secs: 5,
+        }
+    }
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        Self {
+            system_prompt: DEFAULT_SYSTEM_PROMPT.to_owned(),
+            deep_search_prompt: DEFAULT_DEEP_SEARCH_PROMPT.to_owned(),
+            reason_prompt: DEFAULT_REASON_PROMPT.to_owned(),
+            extra_models: Vec::new(),
+            max_output_tokens: 4096,
+            temperature: 0.4,
+            budget: PromptBudget::default(),
+            max_streams_per_user: 4,
+            // A 250,000-character history is at most 1 MB of UTF-8, 1.5 MB
+            // if every character is JSON-escaped: 4 MiB leaves room for the
+            // 413 to come from the history rule, with its clear message.
+            body_limit_bytes: 4 * 1024 * 1024,
+            // The original's server timeout.
+            first_byte_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(60),
+            reservation_ttl: Duration::from_secs(900),
+            titles_per_minute: 10,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
 impl Settings {
+    /// The models clients may ask for, the default one first.
+    pub fn models(&self) -> Vec<String> {
+        let mut models = vec![self.provider.model.clone()];
+        for model in &self.chat.extra_models {
+            if !models.contains(model) {
+                models.push(model.clone());
+            }
+        }
+        models
+    }
+
     /// Reads the settings from the process environment.
     ///
     /// Provider choice: MISTRAL_API_KEY selects Mistral; otherwise
@@ -77,10 +206,55 @@ impl Settings {
             },
             (None, None) => anyhow::bail!("set MISTRAL_API_KEY or PROVIDER_BASE_URL"),
         };
+
+        let jwt_secret = var("SUPABASE_JWT_SECRET");
+        let mut auth = match var("SUPABASE_URL") {
+            Some(url) => AuthSettings::supabase(&url, jwt_secret, var("SUPABASE_ANON_KEY")),
+            None => AuthSettings {
+                jwks_url: None,
+                ..AuthSettings::supabase("", jwt_secret, None)
+            },
+        };
+        if let Some(url) = var("SUPABASE_JWKS_URL") {
+            auth.jwks_url = Some(url);
+        }
+        if auth.jwt_secret.is_none() && auth.jwks_url.is_none() {
+            anyhow::bail!("set SUPABASE_JWT_SECRET or SUPABASE_URL to verify access tokens");
+        }
+
+        let defaults = ChatSettings::default();
+        let max_output_tokens = match var("MAX_OUTPUT_TOKENS") {
+            Some(text) => text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| anyhow::anyhow!("MAX_OUTPUT_TOKENS is not a positive number"))?,
+            None => defaults.max_output_tokens,
+        };
+        let chat = ChatSettings {
+            system_prompt: var("SYSTEM_PROMPT").unwrap_or(defaults.system_prompt.clone()),
+            deep_search_prompt: var("DEEP_SEARCH_PROMPT")
+                .unwrap_or(defaults.deep_search_prompt.clone()),
+            reason_prompt: var("REASON_PROMPT").unwrap_or(defaults.reason_prompt.clone()),
+            extra_models: var("ALLOWED_MODELS")
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|m| !m.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            max_output_tokens,
+            ..defaults
+        };
         Ok(Self {
             bind,
             database_url,
             provider,
+            auth,
+            chat,
         })
     }
 }

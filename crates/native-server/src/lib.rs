@@ -4,14 +4,22 @@
 //!
 //! It must never trust a client for money or quota: every grant comes from a
 //! verified Stripe event and every token spent is reserved before the provider
-//! is called. It must never leak a key, a SQL error or a provider's internals
-//! in a response or a log line; errors leave as `{code, message}`.
+//! is called, then settled exactly once on every path (a drop guard covers
+//! hang-ups, cut streams and panics). It must never leak a key, a SQL error or
+//! a provider's internals in a response or a log line; errors leave as
+//! `{code, message}`. Access tokens are verified locally (HS256 secret or the
+//! project's JWKS), never by calling the auth server per request.
 
+mod auth;
 pub mod config;
 mod error;
+mod extract;
+mod limits;
+mod provider;
+mod quota;
 mod routes;
 pub mod startup;
 
-pub use config::{ProviderKind, ProviderSettings, Settings};
-pub use error::ApiError;
+pub use config::{AuthSettings, ChatSettings, ProviderKind, ProviderSettings, Settings};
+pub use error::{ApiError, QUOTA_REMAINING_HEADER, QuotaRefusal};
 pub use startup::Application;

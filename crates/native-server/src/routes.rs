@@ -1,3 +1,7 @@
 //! HTTP routes, one module per concern.
 
+pub mod chat;
+pub mod fallback;
 pub mod health;
+pub mod models;
+pub mod titles;

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use base64::Engine;
-use native_server::{Application, ProviderKind, ProviderSettings, Settings};
+use native_server::{
+    Application, AuthSettings, ChatSettings, ProviderKind, ProviderSettings, Settings,
+};
 use rand::Rng;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -218,6 +220,14 @@ impl Stack {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.clone(),
             provider: provider_settings,
+            // Tokens from the dev auth are HS256 with the project secret;
+            // its JWKS (empty, as an HS256 project's) is behind the apikey.
+            auth: AuthSettings::supabase(
+                &supabase_url,
+                Some(keys.jwt_secret.clone()),
+                Some(keys.anon_key.clone()),
+            ),
+            chat: ChatSettings::default(),
         })
         .await
         .context("cannot build native-server")?;

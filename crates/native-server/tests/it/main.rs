@@ -1,8 +1,15 @@
 //! Integration tests of the server and of the schema it relies on, against
-//! the testkit stack (real Postgres, real PostgREST, real tokens).
+//! the testkit stack (real Postgres, real PostgREST, real tokens, the fake
+//! provider).
 
 mod api;
+mod chat_auth;
+mod chat_errors;
+mod chat_quota;
+mod chat_relay;
+mod gateway;
 mod health;
 mod schema_privileges;
 mod schema_quota;
 mod schema_upgrade;
+mod titles;
