@@ -6,7 +6,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{auth, commands, history};
+use crate::{auth, chat, commands, history};
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     // The wire types are produced by Rust and only read by the UI, so one
@@ -34,6 +34,11 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             history::export_conversation,
             history::export_history,
             history::import_history,
+            chat::send_message,
+            chat::regenerate_reply,
+            chat::edit_and_resend,
+            chat::stop_chat,
+            chat::chat_models,
         ])
         .events(collect_events![
             auth::AuthChanged,

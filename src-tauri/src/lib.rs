@@ -9,6 +9,7 @@
 mod auth;
 mod bindings;
 mod broadcast;
+mod chat;
 mod commands;
 mod history;
 mod linux_env;

@@ -10,8 +10,11 @@ use crate::setup;
 /// (package, bench target) pairs, in the order BENCHMARKS.md lists them.
 const BENCHES: &[(&str, &str)] = &[
     ("native-server", "quota"),
+    ("native-server", "first_token"),
+    ("native-server", "streams"),
     ("native-store", "cache"),
     ("native-app", "sync"),
+    ("native-app", "chunk_latency"),
 ];
 
 pub fn run_all() -> Result<()> {

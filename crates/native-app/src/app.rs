@@ -8,6 +8,7 @@ use native_client::{AuthClient, GatewayClient, HistoryRemote, Rest};
 use native_core::ProviderKind;
 use serde::Serialize;
 
+use crate::chat::RunningReplies;
 use crate::history::HistoryHub;
 use crate::session::{self, KeyringStore, SecretStore, SessionManager};
 use crate::{AppConfig, AppError};
@@ -40,7 +41,8 @@ pub struct NativeApp {
     gateway: Option<GatewayClient>,
     /// `None` when no Supabase project is configured.
     pub(crate) sessions: Option<Arc<SessionManager>>,
-    pub(crate) history: HistoryHub,
+    pub(crate) history: Arc<HistoryHub>,
+    pub(crate) replies: RunningReplies,
 }
 
 impl NativeApp {
@@ -72,7 +74,7 @@ impl NativeApp {
     }
 
     fn with_data_dir_opt(mut self, dir: Option<PathBuf>) -> Result<Self, AppError> {
-        self.history = history_hub(&self.config, dir)?;
+        self.history = Arc::new(history_hub(&self.config, dir)?);
         Ok(self)
     }
 
@@ -96,7 +98,8 @@ impl NativeApp {
             _ => None,
         };
         Ok(Self {
-            history: history_hub(&config, None)?,
+            history: Arc::new(history_hub(&config, None)?),
+            replies: RunningReplies::default(),
             config,
             gateway,
             sessions,
@@ -109,7 +112,8 @@ impl NativeApp {
             config: AppConfig::default(),
             gateway: None,
             sessions: None,
-            history: HistoryHub::new(None, None),
+            history: Arc::new(HistoryHub::new(None, None)),
+            replies: RunningReplies::default(),
         }
     }
 
@@ -122,12 +126,14 @@ impl NativeApp {
         }
     }
 
-    pub async fn server_status(&self) -> Result<ServerStatus, AppError> {
-        let gateway = self
-            .gateway
+    pub(crate) fn gateway(&self) -> Result<&GatewayClient, AppError> {
+        self.gateway
             .as_ref()
-            .ok_or(AppError::NotConfigured("NATIVE_API_URL"))?;
-        let health = gateway.health().await?;
+            .ok_or(AppError::NotConfigured("NATIVE_API_URL"))
+    }
+
+    pub async fn server_status(&self) -> Result<ServerStatus, AppError> {
+        let health = self.gateway()?.health().await?;
         Ok(ServerStatus {
             provider: health.provider,
             model: health.model,

@@ -45,6 +45,12 @@ pub enum AppError {
     BadBackup,
     #[error("internal error: {0}")]
     Internal(&'static str),
+    #[error("a reply is already being written in this conversation")]
+    ReplyRunning,
+    #[error("there is no question to answer again in this conversation")]
+    NothingToRegenerate,
+    #[error("this {0} no longer exists")]
+    NotFound(&'static str),
 }
 
 /// The closed set of error codes the UI branches on. Add one only when the
@@ -68,6 +74,12 @@ pub enum ErrorCode {
     SessionExpired,
     Cancelled,
     TimedOut,
+    /// The gateway refused: the user's quota for the period is spent.
+    QuotaExceeded,
+    /// The conversation is history too long to send (gateway 413).
+    TooLong,
+    /// Something of the same kind is still running (a reply).
+    Busy,
 }
 
 /// An error as the UI receives it. `message` is safe to show: it never holds
@@ -105,6 +117,9 @@ impl AppError {
                 ErrorCode::InvalidInput
             }
             Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,
+            Self::ReplyRunning => ErrorCode::Busy,
+            Self::NothingToRegenerate => ErrorCode::InvalidInput,
+            Self::NotFound(_) => ErrorCode::NotFound,
         }
     }
 }
@@ -121,6 +136,7 @@ fn http_code(status: u16, code: Option<&str>) -> ErrorCode {
         Some("weak_password") => ErrorCode::WeakPassword,
         Some("user_already_exists" | "email_exists") => ErrorCode::EmailTaken,
         Some("over_request_rate_limit" | "over_email_send_rate_limit") => ErrorCode::RateLimited,
+        Some("quota_exceeded") => ErrorCode::QuotaExceeded,
         Some(
             "refresh_token_not_found"
             | "refresh_token_already_used"
@@ -129,7 +145,9 @@ fn http_code(status: u16, code: Option<&str>) -> ErrorCode {
         ) => ErrorCode::SessionExpired,
         _ => match status {
             401 | 403 => ErrorCode::Unauthorized,
+            402 => ErrorCode::QuotaExceeded,
             404 => ErrorCode::NotFound,
+            413 => ErrorCode::TooLong,
             429 => ErrorCode::RateLimited,
             _ => ErrorCode::InvalidInput,
         },
@@ -148,6 +166,8 @@ fn backend_message(code: ErrorCode) -> &'static str {
         ErrorCode::EmailTaken => "an account with this e-mail address already exists",
         ErrorCode::RateLimited => "too many attempts; wait a moment and try again",
         ErrorCode::SessionExpired => "your session has expired; sign in again",
+        ErrorCode::QuotaExceeded => "you have used all your tokens for this period",
+        ErrorCode::TooLong => "this conversation is too long to continue; start a new one",
         _ => "the server could not complete the request",
     }
 }

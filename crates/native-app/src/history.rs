@@ -121,6 +121,11 @@ impl HistoryHub {
         self.bump();
     }
 
+    /// Asks the background loop for a sync soon.
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     pub(crate) fn bump(&self) {
         self.revision.send_modify(|r| *r += 1);
     }

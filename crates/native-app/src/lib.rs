@@ -8,12 +8,14 @@
 //! from the closed [`ErrorCode`] set and a message free of secrets.
 
 mod app;
+mod chat;
 mod config;
 mod error;
 mod history;
 mod session;
 
 pub use app::{AppInfo, NativeApp, ServerStatus};
+pub use chat::{ChatOptions, ChatOutcome, ChatSink};
 pub use config::AppConfig;
 pub use error::{AppError, ErrorBody, ErrorCode};
 pub use history::{

@@ -33,6 +33,14 @@ impl GatewayClient {
         Ok(Self { http, base })
     }
 
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) fn base(&self) -> &Url {
+        &self.base
+    }
+
     pub async fn health(&self) -> Result<ServerHealth, ClientError> {
         let url = self
             .base

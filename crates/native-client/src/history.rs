@@ -6,7 +6,7 @@
 //! Every write carries a client-generated id and asks PostgREST to ignore a
 //! duplicate, so replaying a write whose answer was lost changes nothing.
 
-use native_core::{Conversation, ConversationId, Message, UserId};
+use native_core::{Conversation, ConversationId, Message, MessageId, UserId};
 use postgrest::Builder;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -188,6 +188,17 @@ impl HistoryRemote {
             .insert(body.to_string())
             .on_conflict("id");
         Rest::execute_write(query, IGNORE_DUPLICATES).await
+    }
+
+    /// Deletes one message (a replaced reply); deleting one that is gone is
+    /// not an error. The server records a tombstone for other devices.
+    pub async fn delete_message(&self, token: &str, id: MessageId) -> Result<(), ClientError> {
+        let query = self
+            .rest
+            .from("messages", Some(token))?
+            .eq("id", id.to_string())
+            .delete();
+        Rest::execute_write(query, MINIMAL).await
     }
 
     /// Records that the user is active now (`user_presence.last_seen`).

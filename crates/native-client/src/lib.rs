@@ -7,12 +7,14 @@
 //! password into an error message.
 
 mod auth;
+mod chat;
 mod error;
 mod gateway;
 mod history;
 mod rest;
 
 pub use auth::{AuthClient, AuthSession, AuthUser, SignUpOutcome};
+pub use chat::{ChatStream, StreamPiece};
 pub use error::ClientError;
 pub use gateway::{GatewayClient, ServerHealth};
 pub use history::{HistoryRemote, Keyset, MAX_PAGE, Page, RemoteTombstone, TombstoneKind};

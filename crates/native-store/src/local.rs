@@ -107,6 +107,32 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes messages of a conversation here (a regenerated reply, the
+    /// turns after an edited question), remembers them as deleted and
+    /// queues their deletion. A queued, unsent copy of one is dropped; the
+    /// delete is queued anyway, since its answer may have been lost after
+    /// the server stored it. One transaction for all of them.
+    pub fn delete_messages(&self, conversation: ConversationId, ids: &[MessageId]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        ensure_live(&tx, conversation)?;
+        for id in ids {
+            if is_deleted(&tx, id.as_uuid())? {
+                continue;
+            }
+            forget_message(&tx, *id, conversation)?;
+            enqueue(
+                &tx,
+                &OutboxOp::DeleteMessage {
+                    id: *id,
+                    conversation_id: conversation,
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Every queued change, oldest first. Send them in this order and
     /// [`Store::ack`] each once the server has it.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
@@ -258,6 +284,7 @@ pub(crate) fn insert_message(conn: &Connection, m: &Message) -> Result<bool> {
 pub(crate) fn enqueue(conn: &Connection, op: &OutboxOp) -> Result<i64> {
     let (message_id, changed_at) = match op {
         OutboxOp::AddMessage { message } => (Some(message.id.as_uuid()), None),
+        OutboxOp::DeleteMessage { id, .. } => (Some(id.as_uuid()), None),
         OutboxOp::RenameConversation { changed_at, .. } => (None, Some(ts(*changed_at)?)),
         _ => (None, None),
     };

@@ -50,6 +50,16 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The conversation a cached message belongs to.
+    pub fn conversation_of(&self, message: MessageId) -> Result<Option<ConversationId>> {
+        let conn = self.conn();
+        let found = conn
+            .prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?
+            .query_row([message.as_uuid()], |row| row.get::<_, uuid::Uuid>(0))
+            .optional()?;
+        Ok(found.map(ConversationId::from))
+    }
+
     /// Up to `limit` messages of a conversation that come just before
     /// `before` (or the newest, without it), in order. To scroll back, pass
     /// the first message of the previous page. A `before` that is not a

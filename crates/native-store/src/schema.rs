@@ -7,14 +7,20 @@ use rusqlite_migration::{M, Migrations};
 pub(crate) const V1_BASE: &str = include_str!("../migrations/0001_base.sql");
 /// Version 2: the full-text index and its triggers, the outbox.
 pub(crate) const V2_SEARCH_OUTBOX: &str = include_str!("../migrations/0002_search_outbox.sql");
+/// Version 3: the outbox accepts message deletions.
+pub(crate) const V3_DELETE_MESSAGE: &str = include_str!("../migrations/0003_delete_message.sql");
 
 /// The number of steps below, which is the latest `user_version`.
-pub(crate) const LATEST: u32 = 2;
+pub(crate) const LATEST: u32 = 3;
 
 /// Every step in order. Steps are append-only: a released step is never
 /// edited, since databases in the field have already run it.
 pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1_BASE), M::up(V2_SEARCH_OUTBOX)])
+    Migrations::new(vec![
+        M::up(V1_BASE),
+        M::up(V2_SEARCH_OUTBOX),
+        M::up(V3_DELETE_MESSAGE),
+    ])
 }
 
 #[cfg(test)]

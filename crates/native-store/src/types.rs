@@ -77,6 +77,10 @@ pub enum OutboxOp {
     AddMessage {
         message: Message,
     },
+    DeleteMessage {
+        id: MessageId,
+        conversation_id: ConversationId,
+    },
 }
 
 impl OutboxOp {
@@ -86,6 +90,7 @@ impl OutboxOp {
             Self::RenameConversation { .. } => "rename_conversation",
             Self::DeleteConversation { .. } => "delete_conversation",
             Self::AddMessage { .. } => "add_message",
+            Self::DeleteMessage { .. } => "delete_message",
         }
     }
 
@@ -94,6 +99,9 @@ impl OutboxOp {
             Self::CreateConversation { conversation } => conversation.id,
             Self::RenameConversation { id, .. } | Self::DeleteConversation { id } => *id,
             Self::AddMessage { message } => message.conversation_id,
+            Self::DeleteMessage {
+                conversation_id, ..
+            } => *conversation_id,
         }
     }
 }

@@ -22,7 +22,7 @@ const SEARCH_LIMIT: usize = 50;
 
 impl NativeApp {
     /// The signed-in user's history, opened on first use.
-    async fn history(&self) -> Result<Arc<UserHistory>, AppError> {
+    pub(crate) async fn history(&self) -> Result<Arc<UserHistory>, AppError> {
         let user = signed_in_user(&self.auth_state()).ok_or(AppError::NotSignedIn)?;
         self.history.open(user).await
     }
@@ -73,7 +73,7 @@ impl NativeApp {
         };
         let created = conversation.clone();
         blocking(&history.store, move |s| s.create_conversation(&created)).await?;
-        self.changed_locally();
+        self.history_changed_locally();
         Ok(conversation_item(ConversationSummary {
             conversation,
             last_activity: now,
@@ -94,7 +94,7 @@ impl NativeApp {
             s.rename_conversation(id, title.as_str(), now)
         })
         .await?;
-        self.changed_locally();
+        self.history_changed_locally();
         Ok(())
     }
 
@@ -103,7 +103,7 @@ impl NativeApp {
     pub async fn delete_conversation(&self, id: ConversationId) -> Result<(), AppError> {
         let history = self.history().await?;
         blocking(&history.store, move |s| s.delete_conversation(id)).await?;
-        self.changed_locally();
+        self.history_changed_locally();
         Ok(())
     }
 
@@ -128,7 +128,7 @@ impl NativeApp {
 
     /// Asks the background loop for a sync soon (window focus, after a chat).
     pub fn request_sync(&self) {
-        self.history.wake.notify_one();
+        self.history.wake();
     }
 
     pub fn sync_status(&self) -> SyncStatus {
@@ -183,7 +183,7 @@ impl NativeApp {
         let backup: Backup = serde_json::from_slice(&bytes).map_err(|_| AppError::BadBackup)?;
         let owner = history.user;
         let report = blocking(&history.store, move |s| s.import(&backup, owner)).await?;
-        self.changed_locally();
+        self.history_changed_locally();
         Ok(ImportReport {
             conversations_added: count(report.conversations_added),
             messages_added: count(report.messages_added),
@@ -225,7 +225,7 @@ impl NativeApp {
         }
     }
 
-    fn changed_locally(&self) {
+    pub(crate) fn history_changed_locally(&self) {
         self.history.bump();
         self.request_sync();
     }

@@ -344,6 +344,7 @@ async fn send(
         }
         OutboxOp::DeleteConversation { id } => remote.delete_conversation(token, *id).await,
         OutboxOp::AddMessage { message } => remote.add_message(token, message).await,
+        OutboxOp::DeleteMessage { id, .. } => remote.delete_message(token, *id).await,
     }
 }
 

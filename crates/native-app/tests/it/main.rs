@@ -1,5 +1,6 @@
 //! The facade against the testkit stack, without a window.
 
+mod chat;
 mod history_offline;
 mod history_support;
 mod history_sync;

@@ -15,6 +15,7 @@ use crate::support::{at, conversation, message, synced, user};
 const STEPS: &[&str] = &[
     include_str!("../../migrations/0001_base.sql"),
     include_str!("../../migrations/0002_search_outbox.sql"),
+    include_str!("../../migrations/0003_delete_message.sql"),
 ];
 
 fn assert_send_sync<T: Send + Sync>() {}

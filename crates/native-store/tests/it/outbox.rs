@@ -196,3 +196,38 @@ fn outbox_ops_keep_their_json_shape() {
     assert_eq!(create["op"], "create_conversation");
     assert_eq!(create["conversation"]["title"], "t");
 }
+
+#[test]
+fn deleted_messages_go_for_good_and_their_deletion_is_queued() {
+    let store = Store::open_in_memory().unwrap();
+    let (c, messages) = synced(&store, "regenerate", &["question", "first answer"]);
+    // An unsent local reply, then both replies deleted (a regenerate).
+    let local = message(&c, "second answer", 9);
+    store.add_message(&local).unwrap();
+    store
+        .delete_messages(c.id, &[messages[1].id, local.id])
+        .unwrap();
+    assert_eq!(contents(&store, c.id), ["question"]);
+    assert_eq!(
+        ops(&store),
+        [
+            OutboxOp::DeleteMessage {
+                id: messages[1].id,
+                conversation_id: c.id
+            },
+            OutboxOp::DeleteMessage {
+                id: local.id,
+                conversation_id: c.id
+            },
+        ],
+        "the unsent add is dropped; both deletions are queued"
+    );
+    // The server sends the old reply again (a sync overlap): it stays gone.
+    store
+        .apply_remote(&crate::support::batch(&[&c], &[&messages[1]]))
+        .unwrap();
+    assert_eq!(contents(&store, c.id), ["question"]);
+    // Deleting again queues nothing more.
+    store.delete_messages(c.id, &[messages[1].id]).unwrap();
+    assert_eq!(ops(&store).len(), 2);
+}

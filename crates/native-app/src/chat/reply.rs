@@ -1,0 +1,195 @@
+//! One reply: the conversation as the gateway should see it, the stream
+//! relayed to the UI, and the reply saved however it ends.
+
+use std::sync::Arc;
+
+use native_client::{ClientError, StreamPiece};
+use native_core::{
+    ChatEvent, ChatRequest, ConversationId, Message, MessageId, MessageStatus, PromptBudget, Role,
+    StreamOptions, Turn, budget_prompt,
+};
+use time::OffsetDateTime;
+
+use super::{ChatOptions, ChatOutcome, ChatSink, ReplyGuard};
+use crate::history::{UserHistory, blocking};
+use crate::{AppError, ErrorBody, NativeApp};
+
+/// How a stream ended, before the reply is saved.
+enum Ending {
+    Finished,
+    Stopped,
+    Failed(AppError),
+}
+
+impl NativeApp {
+    /// Streams a reply to the conversation as it stands (ending with the
+    /// user's message `user_message`), then saves it.
+    pub(super) async fn reply(
+        &self,
+        history: &Arc<UserHistory>,
+        conversation: ConversationId,
+        user_message: MessageId,
+        options: ChatOptions,
+        sink: &dyn ChatSink,
+        guard: &ReplyGuard<'_>,
+    ) -> Result<ChatOutcome, AppError> {
+        sink.send(ChatEvent::Saved {
+            conversation_id: conversation,
+            user_message_id: user_message,
+        });
+        let reply_id = MessageId::new_random();
+        let mut text = String::new();
+        let mut model = options.model.clone();
+        let ending = tokio::select! {
+            ending = self.stream(history, conversation, &options, reply_id, sink, &mut text, &mut model) => ending,
+            () = guard.token.cancelled() => Ending::Stopped,
+        };
+        let status = match &ending {
+            Ending::Finished => MessageStatus::Complete,
+            Ending::Stopped => MessageStatus::Partial,
+            Ending::Failed(_) => MessageStatus::Error,
+        };
+        let saved = if text.is_empty() {
+            None
+        } else {
+            let message = Message {
+                id: reply_id,
+                conversation_id: conversation,
+                role: Role::Assistant,
+                content: text,
+                created_at: OffsetDateTime::now_utc(),
+                attachments: Vec::new(),
+                status,
+                model,
+            };
+            blocking(&history.store, move |s| s.add_message(&message)).await?;
+            Some(reply_id)
+        };
+        self.history_changed_locally();
+        match ending {
+            Ending::Failed(err) => {
+                let body = ErrorBody::from(err);
+                sink.send(ChatEvent::Error {
+                    code: wire_code(&body),
+                    message: body.message,
+                });
+            }
+            _ => sink.send(ChatEvent::Done { status }),
+        }
+        Ok(ChatOutcome {
+            conversation_id: conversation,
+            user_message_id: user_message,
+            assistant_message_id: saved,
+            status,
+        })
+    }
+
+    /// Relays the gateway's stream into `text`; returns how it ended. Being
+    /// dropped (stop) drops the connection, which the gateway takes as a
+    /// cancel.
+    #[allow(clippy::too_many_arguments)]
+    async fn stream(
+        &self,
+        history: &Arc<UserHistory>,
+        conversation: ConversationId,
+        options: &ChatOptions,
+        reply_id: MessageId,
+        sink: &dyn ChatSink,
+        text: &mut String,
+        model: &mut Option<String>,
+    ) -> Ending {
+        let request = match self.request(history, conversation, options).await {
+            Ok(request) => request,
+            Err(err) => return Ending::Failed(err),
+        };
+        let gateway = match self.gateway() {
+            Ok(gateway) => gateway,
+            Err(err) => return Ending::Failed(err),
+        };
+        let token = match self.access_token().await {
+            Ok(token) => token,
+            Err(err) => return Ending::Failed(err),
+        };
+        let mut stream = match gateway.chat_stream(&token, &request).await {
+            Ok(stream) => stream,
+            Err(err) => return Ending::Failed(err.into()),
+        };
+        let mut started = false;
+        loop {
+            match stream.next().await {
+                None => return Ending::Finished,
+                Some(Err(err)) => return Ending::Failed(stream_error(err)),
+                Some(Ok(piece)) => {
+                    if !started && !matches!(piece, StreamPiece::Usage(_)) {
+                        started = true;
+                        if let StreamPiece::Model(name) = &piece {
+                            *model = Some(name.clone());
+                        }
+                        sink.send(ChatEvent::Started {
+                            message_id: reply_id,
+                            model: model.clone().unwrap_or_default(),
+                        });
+                    }
+                    match piece {
+                        StreamPiece::Delta(delta) => {
+                            text.push_str(&delta);
+                            sink.send(ChatEvent::Delta { text: delta });
+                        }
+                        StreamPiece::Usage(usage) => sink.send(ChatEvent::Usage(usage)),
+                        StreamPiece::Model(_)
+                        | StreamPiece::Finished(_)
+                        | StreamPiece::QuotaRemaining(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// The turns to send: the conversation's messages, newest kept within
+    /// the shared budget (the gateway trims the same way, after adding the
+    /// operator's prompt).
+    async fn request(
+        &self,
+        history: &Arc<UserHistory>,
+        conversation: ConversationId,
+        options: &ChatOptions,
+    ) -> Result<ChatRequest, AppError> {
+        let messages = blocking(&history.store, move |s| s.messages(conversation)).await?;
+        let turns: Vec<Turn> = messages
+            .iter()
+            .filter(|m| !m.message.content.is_empty())
+            .map(|m| Turn::new(role_name(m.message.role), m.message.content.clone()))
+            .collect();
+        let kept = budget_prompt(&[], &turns, PromptBudget::default());
+        Ok(ChatRequest {
+            model: options.model.clone(),
+            messages: kept,
+            max_tokens: None,
+            mode: options.mode,
+            stream: true,
+            stream_options: Some(StreamOptions {
+                include_usage: true,
+            }),
+        })
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    }
+}
+
+/// A stream that broke after it started: cut (offline) or failed upstream.
+fn stream_error(err: ClientError) -> AppError {
+    AppError::Client(err)
+}
+
+/// The error code as the UI's `ChatEvent::Error` carries it.
+fn wire_code(body: &ErrorBody) -> String {
+    serde_json::to_value(body.code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "internal".to_owned())
+}
