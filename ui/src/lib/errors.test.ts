@@ -23,6 +23,9 @@ const ALL_CODES = [
   'session_expired',
   'cancelled',
   'timed_out',
+  'quota_exceeded',
+  'too_long',
+  'busy',
 ] as const satisfies readonly ErrorCode[];
 type Missing = Exclude<ErrorCode, (typeof ALL_CODES)[number]>;
 const exhaustive: [Missing] extends [never] ? true : false = true;

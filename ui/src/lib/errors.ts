@@ -21,6 +21,9 @@ export const ERROR_MESSAGE_KEYS = {
   session_expired: 'error.session_expired',
   cancelled: 'error.cancelled',
   timed_out: 'error.timed_out',
+  quota_exceeded: 'error.quota_exceeded',
+  too_long: 'error.too_long',
+  busy: 'error.busy',
 } as const satisfies Record<ErrorCode, PlainMessageKey>;
 
 export const ERROR_CODES = Object.keys(ERROR_MESSAGE_KEYS) as ErrorCode[];

@@ -210,6 +210,9 @@ export const en = {
   'error.session_expired': 'Your session has expired. Sign in again to continue.',
   'error.cancelled': 'Sign-in was cancelled.',
   'error.timed_out': 'Sign-in took too long and was stopped. Try again.',
+  'error.quota_exceeded': "You've used all your tokens for this period. Upgrade to Pro or buy a token pack to continue.",
+  'error.too_long': 'This conversation is too long to continue. Start a new chat.',
+  'error.busy': 'A reply is still being written in this conversation. Wait for it or stop it.',
 } as const satisfies Record<string, string>;
 
 /** A message key: every key of the English catalogue. */

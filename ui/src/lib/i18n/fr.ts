@@ -212,4 +212,7 @@ export const fr = {
   'error.session_expired': 'Votre session a pris fin. Reconnectez-vous pour continuer.',
   'error.cancelled': 'La connexion a été annulée.',
   'error.timed_out': 'La connexion a pris trop de temps et a été interrompue. Réessayez.',
+  'error.quota_exceeded': 'Vous avez utilisé tous vos jetons pour cette période. Passez à Pro ou achetez un pack de jetons pour continuer.',
+  'error.too_long': 'Cette conversation est trop longue pour continuer. Commencez une nouvelle discussion.',
+  'error.busy': 'Une réponse est encore en cours dans cette conversation. Attendez-la ou arrêtez-la.',
 } as const satisfies Catalogue;
