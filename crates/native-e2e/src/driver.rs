@@ -50,6 +50,8 @@ pub struct AppSession {
     pub client: Client,
     driver: Child,
     home: Arc<tempfile::TempDir>,
+    /// A value of `NATIVE_E2E_LAUNCH` only this launch's processes carry.
+    marker: String,
 }
 
 fn env_path(name: &str) -> Result<PathBuf> {
@@ -87,6 +89,7 @@ impl AppSession {
         };
         let port = free_port()?;
         let native_port = free_port()?;
+        let marker = format!("{}-{port}-{native_port}", std::process::id());
         let mut cmd = Command::new(driver_bin);
         cmd.args([
             "--port",
@@ -98,6 +101,10 @@ impl AppSession {
         .env("XDG_DATA_HOME", home.path().join("data"))
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("XDG_CACHE_HOME", home.path().join("cache"))
+        // Inherited by WebKitWebDriver and the app: how `close` finds an app
+        // that outlived its driver (it would hold the single-instance lock
+        // and swallow the next launch).
+        .env(LAUNCH_MARKER, &marker)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
@@ -107,6 +114,7 @@ impl AppSession {
         let driver = cmd.spawn().context("cannot start tauri-driver")?;
         let mut session = PendingDriver {
             driver: Some(driver),
+            marker: marker.clone(),
         };
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
@@ -118,16 +126,18 @@ impl AppSession {
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
+            // Creating the session waits for the app's window; an app that
+            // never shows one must fail the test, not hang it.
+            let connect = ClientBuilder::new(connector)
                 .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => break client,
-                Err(err) if Instant::now() > deadline => {
+                .connect(&url);
+            match tokio::time::timeout(Duration::from_secs(60), connect).await {
+                Err(_) => bail!("the app showed no window within 60 s"),
+                Ok(Ok(client)) => break client,
+                Ok(Err(err)) if Instant::now() > deadline => {
                     bail!("no WebDriver session within 30 s: {err}")
                 }
-                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
         let driver = session.driver.take().context("driver handle")?;
@@ -135,6 +145,7 @@ impl AppSession {
             client,
             driver,
             home,
+            marker,
         })
     }
 
@@ -247,6 +258,7 @@ impl AppSession {
         let client = self.client.clone();
         client.close().await.ok();
         stop(&mut self.driver);
+        stop_marked(&self.marker);
         Ok(())
     }
 }
@@ -254,18 +266,60 @@ impl AppSession {
 impl Drop for AppSession {
     fn drop(&mut self) {
         stop(&mut self.driver);
+        stop_marked(&self.marker);
+    }
+}
+
+const LAUNCH_MARKER: &str = "NATIVE_E2E_LAUNCH";
+
+/// The processes started with `NATIVE_E2E_LAUNCH=<marker>` (the app and the
+/// WebKit processes it spawned), found through `/proc`.
+fn marked_pids(marker: &str) -> Vec<i32> {
+    let needle = format!("{LAUNCH_MARKER}={marker}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid != std::process::id() as i32)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Stops, by PID, whatever of this launch outlived its driver: SIGTERM,
+/// then SIGKILL after 5 s.
+fn stop_marked(marker: &str) {
+    let pids = marked_pids(marker);
+    if pids.is_empty() {
+        return;
+    }
+    for pid in &pids {
+        let _ = kill(Pid::from_raw(*pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline && !marked_pids(marker).is_empty() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for pid in marked_pids(marker) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
     }
 }
 
 /// Owns tauri-driver until a session exists, so a failed connect still stops it.
 struct PendingDriver {
     driver: Option<Child>,
+    marker: String,
 }
 
 impl Drop for PendingDriver {
     fn drop(&mut self) {
         if let Some(driver) = self.driver.as_mut() {
             stop(driver);
+            stop_marked(&self.marker);
         }
     }
 }
