@@ -128,10 +128,9 @@ impl AppSession {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
             // Creating the session waits for the app's window; an app that
             // never shows one must fail the test, not hang it.
-            let connect = ClientBuilder::new(connector)
-                .capabilities(caps.clone())
-                .connect(&url);
-            match tokio::time::timeout(Duration::from_secs(60), connect).await {
+            let mut builder = ClientBuilder::new(connector);
+            builder.capabilities(caps.clone());
+            match tokio::time::timeout(Duration::from_secs(60), builder.connect(&url)).await {
                 Err(_) => bail!("the app showed no window within 60 s"),
                 Ok(Ok(client)) => break client,
                 Ok(Err(err)) if Instant::now() > deadline => {
