@@ -21,6 +21,7 @@ pub struct Settings {
     pub provider: ProviderSettings,
     pub auth: AuthSettings,
     pub chat: ChatSettings,
+    pub billing: BillingSettings,
 }
 
 /// Which chat provider the gateway relays to.
@@ -86,6 +87,127 @@ pub struct ChatSettings {
     pub shutdown_grace: Duration,
 }
 
+/// The Stripe webhook: how events are verified and how a checkout tells
+/// what was bought.
+#[derive(Clone)]
+pub struct BillingSettings {
+    /// The endpoint's signing secrets (`whsec_...`), several during a
+    /// rotation. With none, the webhook refuses every event with a 503, so
+    /// Stripe keeps them until the operator sets one.
+    pub webhook_secrets: Vec<String>,
+    /// How far a signature's timestamp may be from now (Stripe's SDKs: 300 s).
+    pub tolerance: Duration,
+    /// The largest webhook body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Payment Link ids (`plink_...`) that sell Pro.
+    pub pro_payment_links: Vec<String>,
+    /// Payment Link ids (`plink_...`) that sell the token pack.
+    pub pack_payment_links: Vec<String>,
+    /// A one-time payment of exactly this much is a pack when neither the
+    /// metadata nor the Payment Link says what was bought.
+    pub pack_price: Price,
+    /// The non-expiring credits a pack adds.
+    pub pack_tokens: i64,
+}
+
+/// An amount in a currency's minor units (cents), currency lowercase as
+/// Stripe writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Price {
+    pub amount: i64,
+    pub currency: String,
+}
+
+impl Default for BillingSettings {
+    fn default() -> Self {
+        Self {
+            webhook_secrets: Vec::new(),
+            tolerance: Duration::from_secs(300),
+            // Stripe's events are a few kilobytes; a megabyte is generous
+            // and keeps a flood of large bodies cheap to refuse.
+            body_limit_bytes: 1024 * 1024,
+            pro_payment_links: Vec::new(),
+            pack_payment_links: Vec::new(),
+            // The original's pack: USD 10.00 for 250,000 tokens.
+            pack_price: Price {
+                amount: 1000,
+                currency: "usd".to_owned(),
+            },
+            pack_tokens: 250_000,
+        }
+    }
+}
+
+impl std::fmt::Debug for BillingSettings {
+    // Hand-written so that the signing secrets never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BillingSettings")
+            .field("webhook_secrets", &self.webhook_secrets.len())
+            .field("tolerance", &self.tolerance)
+            .field("pro_payment_links", &self.pro_payment_links)
+            .field("pack_payment_links", &self.pack_payment_links)
+            .field("pack_price", &self.pack_price)
+            .field("pack_tokens", &self.pack_tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BillingSettings {
+    /// Reads STRIPE_WEBHOOK_SECRET (comma-separated), STRIPE_WEBHOOK_TOLERANCE_SECS,
+    /// STRIPE_PAYMENT_LINK_PRO_ID and STRIPE_PAYMENT_LINK_TOPUP_250K_ID
+    /// (comma-separated `plink_...` ids), STRIPE_TOPUP_250K_PRICE (minor
+    /// units) and STRIPE_TOPUP_250K_CURRENCY.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let defaults = Self::default();
+        let tolerance = match env_var("STRIPE_WEBHOOK_TOLERANCE_SECS") {
+            Some(text) => Duration::from_secs(text.trim().parse().map_err(|_| {
+                anyhow::anyhow!("STRIPE_WEBHOOK_TOLERANCE_SECS is not a number of seconds")
+            })?),
+            None => defaults.tolerance,
+        };
+        let amount = match env_var("STRIPE_TOPUP_250K_PRICE") {
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("STRIPE_TOPUP_250K_PRICE is not a positive amount in cents")
+                })?,
+            None => defaults.pack_price.amount,
+        };
+        let currency = env_var("STRIPE_TOPUP_250K_CURRENCY")
+            .map(|c| c.trim().to_ascii_lowercase())
+            .unwrap_or(defaults.pack_price.currency.clone());
+        Ok(Self {
+            webhook_secrets: env_list("STRIPE_WEBHOOK_SECRET"),
+            tolerance,
+            pro_payment_links: env_list("STRIPE_PAYMENT_LINK_PRO_ID"),
+            pack_payment_links: env_list("STRIPE_PAYMENT_LINK_TOPUP_250K_ID"),
+            pack_price: Price { amount, currency },
+            ..defaults
+        })
+    }
+}
+
+/// A variable's value, `None` when unset or blank.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A comma-separated variable as its trimmed, non-empty items.
+fn env_list(name: &str) -> Vec<String> {
+    env_var(name)
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl std::fmt::Debug for Settings {
     // Hand-written so that no secret can reach a log through `{:?}`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,6 +218,7 @@ impl std::fmt::Debug for Settings {
             .field("model", &self.provider.model)
             .field("jwks_url", &self.auth.jwks_url)
             .field("hs256", &self.auth.jwt_secret.is_some())
+            .field("billing", &self.billing)
             .finish_non_exhaustive()
     }
 }
@@ -179,7 +302,7 @@ impl Settings {
     /// PROVIDER_BASE_URL selects an OpenAI-compatible server, and
     /// NATIVE_PROVIDER=demo marks that server as the testkit's fake provider.
     pub fn from_env() -> anyhow::Result<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let var = env_var;
         let bind = var("NATIVE_SERVER_BIND")
             .unwrap_or_else(|| "127.0.0.1:8787".to_owned())
             .parse()
@@ -237,15 +360,7 @@ impl Settings {
             deep_search_prompt: var("DEEP_SEARCH_PROMPT")
                 .unwrap_or(defaults.deep_search_prompt.clone()),
             reason_prompt: var("REASON_PROMPT").unwrap_or(defaults.reason_prompt.clone()),
-            extra_models: var("ALLOWED_MODELS")
-                .map(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .filter(|m| !m.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            extra_models: env_list("ALLOWED_MODELS"),
             max_output_tokens,
             ..defaults
         };
@@ -255,6 +370,7 @@ impl Settings {
             provider,
             auth,
             chat,
+            billing: BillingSettings::from_env()?,
         })
     }
 }

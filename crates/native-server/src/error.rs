@@ -39,6 +39,12 @@ pub enum ApiError {
     ProviderError,
     #[error("the model provider did not answer in time")]
     ProviderTimeout,
+    /// A Stripe event whose signature is missing, wrong or too old; the
+    /// reason says which, never what was expected.
+    #[error("the Stripe signature is invalid: {0}")]
+    InvalidSignature(&'static str),
+    #[error("billing is not configured on this server")]
+    BillingNotConfigured,
     #[error("no such endpoint")]
     NotFound,
     #[error("this endpoint does not accept this method")]
@@ -73,6 +79,8 @@ impl ApiError {
             Self::ProviderRateLimited { .. } => "provider_rate_limited",
             Self::ProviderError => "provider_error",
             Self::ProviderTimeout => "provider_timeout",
+            Self::InvalidSignature(_) => "invalid_signature",
+            Self::BillingNotConfigured => "billing_not_configured",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Internal => "internal",
@@ -81,8 +89,12 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::DatabaseUnavailable(_) | Self::AuthUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::BadRequest(_) | Self::ModelNotAllowed => StatusCode::BAD_REQUEST,
+            Self::DatabaseUnavailable(_) | Self::AuthUnavailable | Self::BillingNotConfigured => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::BadRequest(_) | Self::ModelNotAllowed | Self::InvalidSignature(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::QuotaExceeded(_) => StatusCode::PAYMENT_REQUIRED,

@@ -1,5 +1,6 @@
 //! HTTP routes, one module per concern.
 
+pub mod billing;
 pub mod chat;
 pub mod fallback;
 pub mod health;

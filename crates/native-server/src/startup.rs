@@ -59,6 +59,9 @@ impl Application {
             .acquire_timeout(Duration::from_secs(3))
             .connect_lazy(&settings.database_url)?;
         let listener = TcpListener::bind(settings.bind).await?;
+        if settings.billing.webhook_secrets.is_empty() {
+            tracing::warn!("STRIPE_WEBHOOK_SECRET is not set: the billing webhook answers 503");
+        }
         // One client for the provider and the JWKS: pooled connections, and
         // TCP_NODELAY so a small request is not held back by Nagle.
         let http = reqwest::Client::builder()
@@ -135,11 +138,17 @@ impl Application {
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.chat.body_limit_bytes;
+    let webhook_limit = state.settings.billing.body_limit_bytes;
     Router::new()
         .route("/health", get(routes::health::health))
         .route("/v1/models", get(routes::models::models))
         .route("/v1/chat/completions", post(routes::chat::completions))
         .route("/v1/titles", post(routes::titles::titles))
+        // Its own, smaller limit: Stripe's events are a few kilobytes.
+        .route(
+            "/api/billing/webhook",
+            post(routes::billing::webhook).layer(DefaultBodyLimit::max(webhook_limit)),
+        )
         .fallback(routes::fallback::not_found)
         .method_not_allowed_fallback(routes::fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::Context;
 use base64::Engine;
 use native_server::{
-    Application, AuthSettings, ChatSettings, ProviderKind, ProviderSettings, Settings,
+    Application, AuthSettings, BillingSettings, ChatSettings, ProviderKind, ProviderSettings,
+    Settings,
 };
 use rand::Rng;
 use sqlx::PgPool;
@@ -215,6 +216,7 @@ impl Stack {
             ProviderChoice::Real(settings) => settings,
         };
         let provider_base_url = provider_settings.base_url.clone();
+        let stripe_webhook_secret = webhook_secret();
 
         let app = Application::build(Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -228,6 +230,10 @@ impl Stack {
                 Some(keys.anon_key.clone()),
             ),
             chat: ChatSettings::default(),
+            billing: BillingSettings {
+                webhook_secrets: vec![stripe_webhook_secret.clone()],
+                ..BillingSettings::default()
+            },
         })
         .await
         .context("cannot build native-server")?;
@@ -255,7 +261,7 @@ impl Stack {
             database,
             database_url,
             keys,
-            stripe_webhook_secret: webhook_secret(),
+            stripe_webhook_secret,
             cluster,
             dedicated: opts.dedicated_cluster,
             dir,

@@ -7,7 +7,8 @@ use std::time::Duration;
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use native_server::{
-    Application, AuthSettings, ChatSettings, ProviderKind, ProviderSettings, Settings,
+    Application, AuthSettings, BillingSettings, ChatSettings, ProviderKind, ProviderSettings,
+    Settings,
 };
 use native_testkit::Stack;
 use serde_json::{Value, json};
@@ -32,6 +33,10 @@ pub fn settings(stack: &Stack) -> Settings {
             Some(stack.anon_key().to_owned()),
         ),
         chat: ChatSettings::default(),
+        billing: BillingSettings {
+            webhook_secrets: vec![stack.stripe_webhook_secret().to_owned()],
+            ..BillingSettings::default()
+        },
     }
 }
 

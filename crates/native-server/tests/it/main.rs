@@ -3,6 +3,13 @@
 //! provider).
 
 mod api;
+mod billing;
+mod billing_cli;
+mod billing_events;
+mod billing_idempotency;
+mod billing_order;
+mod billing_resolution;
+mod billing_signature;
 mod chat_auth;
 mod chat_errors;
 mod chat_quota;

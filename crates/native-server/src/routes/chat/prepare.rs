@@ -134,6 +134,7 @@ mod tests {
                 },
                 ..ChatSettings::default()
             },
+            billing: crate::config::BillingSettings::default(),
         }
     }
 
