@@ -9,6 +9,7 @@ import './lib/i18n';
 import './lib/theme.svelte';
 import './styles/theme.css';
 import './styles/base.css';
+import './styles/markdown.css';
 
 async function createBackend(): Promise<Backend> {
   if (isTauri()) return tauriBackend();

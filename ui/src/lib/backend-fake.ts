@@ -2,7 +2,9 @@
 // browser. Its answers are plain fields a test can set; it counts calls. The
 // auth calls go to an in-memory account system (`fake-auth.ts`, as `.auth`),
 // the history calls to an in-memory history (`fake-history.ts`, as
-// `.history`) that follows the session. In the browser, `?server=offline`
+// `.history`) that follows the session, the chat calls to scripted replies
+// stored in that history (`fake-chat.ts`, as `.chat`). Links the UI opens
+// are recorded in `.opened`. In the browser, `?server=offline`
 // (or any error code) shows that failure, `?auth=...` picks the session
 // state at launch and `?history=...` the history (see devFakeBackend).
 import type {
@@ -10,6 +12,9 @@ import type {
   AuthState,
   Backend,
   CacheNotice,
+  ChatEvent,
+  ChatOptions,
+  ChatOutcome,
   ConversationItem,
   ErrorBody,
   ExportFormat,
@@ -25,6 +30,7 @@ import type {
 } from './backend';
 import { isErrorCode } from './errors';
 import { FakeAuth, type FakeAuthOptions } from './fake-auth';
+import { FakeChat, type FakeChatOptions } from './fake-chat';
 import { FakeHistory, type FakeHistoryOptions } from './fake-history';
 import { longConversation, seedConversations } from './fake-history-seed';
 
@@ -49,6 +55,7 @@ export interface FakeBackendOptions {
   serverStatus?: Outcome<ServerStatus>;
   auth?: FakeAuthOptions;
   history?: FakeHistoryOptions;
+  chat?: FakeChatOptions;
   /** Milliseconds before each answer, to see loading states in the browser. */
   delayMs?: number;
 }
@@ -60,6 +67,11 @@ export class FakeBackend implements Backend {
   calls = { appInfo: 0, serverStatus: 0 };
   readonly auth: FakeAuth;
   readonly history: FakeHistory;
+  readonly chat: FakeChat;
+  /** Every URL `openExternal` was asked to open. */
+  opened: string[] = [];
+  /** What `openExternal` does besides recording (the dev build opens a tab). */
+  onOpen: ((url: string) => void) | null = null;
 
   constructor(options: FakeBackendOptions = {}) {
     this.appInfoResult = options.appInfo ?? FAKE_APP_INFO;
@@ -67,6 +79,7 @@ export class FakeBackend implements Backend {
     this.delayMs = options.delayMs ?? 0;
     this.auth = new FakeAuth(options.auth, () => this.#delay());
     this.history = new FakeHistory(options.history, () => this.#delay());
+    this.chat = new FakeChat(this.history, options.chat);
     // Subscribed first, so history follows the session before the UI hears of it.
     this.history.setSignedIn(this.auth.state.status === 'signedIn');
     this.auth.onAuthChanged((state) => this.history.setSignedIn(state.status === 'signedIn'));
@@ -160,6 +173,37 @@ export class FakeBackend implements Backend {
     return this.history.onCacheNotice(listener);
   }
 
+  sendMessage(
+    conversationId: string | null,
+    text: string,
+    options: ChatOptions,
+    onEvent: (event: ChatEvent) => void,
+  ): Promise<Outcome<ChatOutcome>> {
+    return this.chat.sendMessage(conversationId, text, options, onEvent);
+  }
+  regenerateReply(conversationId: string, options: ChatOptions, onEvent: (event: ChatEvent) => void): Promise<Outcome<ChatOutcome>> {
+    return this.chat.regenerateReply(conversationId, options, onEvent);
+  }
+  editAndResend(
+    messageId: string,
+    text: string,
+    options: ChatOptions,
+    onEvent: (event: ChatEvent) => void,
+  ): Promise<Outcome<ChatOutcome>> {
+    return this.chat.editAndResend(messageId, text, options, onEvent);
+  }
+  stopChat(conversationId: string): Promise<void> {
+    return this.chat.stopChat(conversationId);
+  }
+  chatModels(): Promise<Outcome<string[]>> {
+    return this.chat.chatModels();
+  }
+  async openExternal(url: string): Promise<Outcome<null>> {
+    this.opened.push(url);
+    this.onOpen?.(url);
+    return { status: 'ok', data: null };
+  }
+
   async #delay(): Promise<void> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
@@ -210,8 +254,9 @@ function devHistoryOptions(mode: string | null, authMode: string | null): FakeHi
 /**
  * The fake for `npm run dev`, shaped by the page's query string:
  * `?server=<error code>`, `?auth=signedIn|offline|memory|expired|recovery|confirm|oauth-timeout`
- * and `?history=empty|long|offline|rebuilt`. It starts with the account
- * demo@example.com / demo-password and a few conversations.
+ * `?history=empty|long|offline|rebuilt` and `?chat=quota|fail|fast`. It
+ * starts with the account demo@example.com / demo-password and a few
+ * conversations.
  */
 export function devFakeBackend(search: string): FakeBackend {
   const query = new URLSearchParams(search);
@@ -226,5 +271,10 @@ export function devFakeBackend(search: string): FakeBackend {
     history: devHistoryOptions(historyMode, query.get('auth')),
   });
   if (historyMode === 'rebuilt') setTimeout(() => backend.history.noticeCacheRebuilt(), 1500);
+  const chatMode = query.get('chat');
+  if (chatMode === 'quota') backend.chat.failNext = { code: 'quota_exceeded' };
+  if (chatMode === 'fail') backend.chat.failNext = { code: 'server', afterWords: 12 };
+  if (chatMode === 'fast') backend.chat.wordMs = 5;
+  backend.onOpen = (url) => void window.open(url, '_blank', 'noopener,noreferrer');
   return backend;
 }

@@ -8,11 +8,15 @@ import type {
   AppInfo,
   AuthState,
   CacheNotice,
+  ChatEvent,
+  ChatOptions,
+  ChatOutcome,
   ConversationId,
   ConversationItem,
   ErrorBody,
   ExportFormat,
   ImportReport,
+  MessageId,
   MessageItem,
   OAuthProvider,
   SearchHit,
@@ -26,6 +30,10 @@ export type {
   Attachment,
   AuthState,
   CacheNotice,
+  ChatEvent,
+  ChatMode,
+  ChatOptions,
+  ChatOutcome,
   ConversationId,
   ConversationItem,
   ErrorBody,
@@ -122,6 +130,40 @@ export interface Backend {
   onHistoryChanged(listener: (revision: number) => void): () => void;
   /** Something to tell the user once about the local cache. */
   onCacheNotice(listener: (notice: CacheNotice) => void): () => void;
+
+  // ---- Chat (each reply streams its events to `onEvent`, in order) ----
+
+  /**
+   * Sends `text` in the conversation (a new one when `null`) and streams the
+   * reply: `saved` (the message is stored), `started`, `delta`s, at most one
+   * `usage`, then `done` or `error`. Resolves when the reply has ended and
+   * been saved; an error outcome means nothing was sent (e.g. `busy`).
+   */
+  sendMessage(
+    conversationId: ConversationId | null,
+    text: string,
+    options: ChatOptions,
+    onEvent: (event: ChatEvent) => void,
+  ): Promise<Outcome<ChatOutcome>>;
+  /** Replaces the conversation's last reply with a new one; the question is not repeated. */
+  regenerateReply(
+    conversationId: ConversationId,
+    options: ChatOptions,
+    onEvent: (event: ChatEvent) => void,
+  ): Promise<Outcome<ChatOutcome>>;
+  /** Replaces a user message with `text`, drops every later message, and streams a new reply. */
+  editAndResend(
+    messageId: MessageId,
+    text: string,
+    options: ChatOptions,
+    onEvent: (event: ChatEvent) => void,
+  ): Promise<Outcome<ChatOutcome>>;
+  /** Ends the conversation's running reply, if any; it ends with `done` `partial`. */
+  stopChat(conversationId: ConversationId): Promise<void>;
+  /** The models the gateway allows, its default first. */
+  chatModels(): Promise<Outcome<string[]>>;
+  /** Opens an http(s) URL in the system browser (the UI asks the user first). */
+  openExternal(url: string): Promise<Outcome<null>>;
 }
 
 /** True inside the Tauri webview, false in a plain browser or under Vitest. */

@@ -1,14 +1,16 @@
 // Svelte context for app-wide objects, so screens deep in the tree reach the
-// AppModel, the AuthModel and the HistoryModel without prop drilling. Tests pass the same keys
-// in `render(..., { context })`.
+// AppModel, the AuthModel, the HistoryModel and the ChatModel without prop
+// drilling. Tests pass the same keys in `render(..., { context })`.
 import { getContext, setContext } from 'svelte';
 import type { AppModel } from './app-model.svelte';
 import type { AuthModel } from './auth.svelte';
+import type { ChatModel } from './chat.svelte';
 import type { HistoryModel } from './history.svelte';
 
 export const APP_MODEL_KEY = Symbol('app-model');
 export const AUTH_MODEL_KEY = Symbol('auth-model');
 export const HISTORY_MODEL_KEY = Symbol('history-model');
+export const CHAT_MODEL_KEY = Symbol('chat-model');
 
 export function provideAppModel(model: AppModel): AppModel {
   return setContext(APP_MODEL_KEY, model);
@@ -37,5 +39,15 @@ export function provideHistoryModel(model: HistoryModel): HistoryModel {
 export function useHistoryModel(): HistoryModel {
   const model = getContext<HistoryModel | undefined>(HISTORY_MODEL_KEY);
   if (!model) throw new Error('useHistoryModel() called outside <App>');
+  return model;
+}
+
+export function provideChatModel(model: ChatModel): ChatModel {
+  return setContext(CHAT_MODEL_KEY, model);
+}
+
+export function useChatModel(): ChatModel {
+  const model = getContext<ChatModel | undefined>(CHAT_MODEL_KEY);
+  if (!model) throw new Error('useChatModel() called outside <App>');
   return model;
 }

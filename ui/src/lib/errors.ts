@@ -49,3 +49,13 @@ export function toErrorBody(error: unknown): ErrorBody {
   }
   return { code: 'internal', message: typeof error === 'string' ? error : 'unexpected error' };
 }
+
+/**
+ * The text for a chat reply's error. Its code is a plain string on the wire
+ * (an ErrorCode in practice); a few read differently for a reply.
+ */
+export function chatErrorKey(code: string): PlainMessageKey {
+  if (code === 'cancelled') return 'chat.error.cancelled';
+  if (code === 'timed_out') return 'chat.error.timed_out';
+  return isErrorCode(code) ? errorMessageKey(code) : 'chat.error.generic';
+}

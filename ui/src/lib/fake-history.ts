@@ -274,6 +274,13 @@ export class FakeHistory {
     return this.#conversations.get(id);
   }
 
+  /** The id of the conversation holding that message (none when signed out). */
+  conversationOf(messageId: string): string | null {
+    if (!this.signedIn) return null;
+    for (const c of this.#conversations.values()) if (c.messages.some((m) => m.id === messageId)) return c.id;
+    return null;
+  }
+
   /**
    * Someone signed in or out: sync reports where it stands (changes seeded
    * as pending stay pending until `syncHistory` or coming back online), or

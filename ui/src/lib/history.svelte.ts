@@ -144,11 +144,22 @@ export class HistoryModel {
 
   /** Reloads the list, and the open conversation's messages. */
   async reload(): Promise<void> {
+    const open = this.current;
+    if (open && open.state !== 'loading') void this.#loadMessages(open.id, open.focus, true);
+    await this.#loadList();
+  }
+
+  /** After a chat turn: reloads the list and, if open, that conversation; resolves once both are shown. */
+  async refreshConversation(id: string): Promise<void> {
+    const open = this.current;
+    const messages = open?.id === id ? this.#loadMessages(id, open.focus, open.state !== 'loading') : null;
+    await Promise.all([this.#loadList(), messages]);
+  }
+
+  async #loadList(): Promise<void> {
     const user = this.user;
     const request = ++this.#listRequest;
     if (this.list.kind !== 'ready') this.list = { kind: 'loading' };
-    const open = this.current;
-    if (open && open.state !== 'loading') void this.#loadMessages(open.id, open.focus, true);
     const result = await guard(() => this.backend.listConversations());
     if (request !== this.#listRequest || user !== this.user) return;
     this.now = this.#clockFn();

@@ -7,7 +7,7 @@ export type ToastContent =
   | { kind: 'exported'; path: string }
   | { kind: 'exportedAll'; path: string }
   | { kind: 'imported'; report: ImportReport }
-  | { kind: 'failed'; action: 'export' | 'import' | 'delete' | 'sync'; error: ErrorBody };
+  | { kind: 'failed'; action: 'export' | 'import' | 'delete' | 'sync' | 'link'; error: ErrorBody };
 
 export type Toast = ToastContent & { id: number };
 

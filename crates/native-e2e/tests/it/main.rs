@@ -2,5 +2,6 @@
 //! Run them with `cargo xtask test` (Xvfb, D-Bus, tauri-driver).
 
 mod auth;
+mod chat;
 mod history;
 mod smoke;
