@@ -6,7 +6,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{auth, chat, commands, history};
+use crate::{auth, billing, chat, commands, history};
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     // The wire types are produced by Rust and only read by the UI, so one
@@ -39,12 +39,16 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             chat::edit_and_resend,
             chat::stop_chat,
             chat::chat_models,
+            billing::quota,
+            billing::plans,
+            billing::open_checkout,
         ])
         .events(collect_events![
             auth::AuthChanged,
             history::SyncChanged,
             history::HistoryChanged,
-            history::CacheNoticed
+            history::CacheNoticed,
+            billing::QuotaChanged
         ])
 }
 

@@ -9,6 +9,7 @@
 mod auth;
 mod bindings;
 mod broadcast;
+mod billing;
 mod chat;
 mod commands;
 mod history;
@@ -42,6 +43,7 @@ pub fn run() {
             register_link_scheme(app.handle());
             auth::start(app.handle());
             history::start(app.handle());
+            billing::start(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {

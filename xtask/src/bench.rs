@@ -15,6 +15,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("native-store", "cache"),
     ("native-app", "sync"),
     ("native-app", "chunk_latency"),
+    ("native-server", "webhook"),
 ];
 
 pub fn run_all() -> Result<()> {

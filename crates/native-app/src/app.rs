@@ -8,6 +8,7 @@ use native_client::{AuthClient, GatewayClient, HistoryRemote, Rest};
 use native_core::ProviderKind;
 use serde::Serialize;
 
+use crate::billing::QuotaHub;
 use crate::chat::RunningReplies;
 use crate::history::HistoryHub;
 use crate::session::{self, KeyringStore, SecretStore, SessionManager};
@@ -43,6 +44,7 @@ pub struct NativeApp {
     pub(crate) sessions: Option<Arc<SessionManager>>,
     pub(crate) history: Arc<HistoryHub>,
     pub(crate) replies: RunningReplies,
+    pub(crate) quota: QuotaHub,
 }
 
 impl NativeApp {
@@ -97,9 +99,14 @@ impl NativeApp {
             ))),
             _ => None,
         };
+        let rest = match (&config.supabase_url, &config.anon_key) {
+            (Some(url), Some(key)) => Some(Rest::new(url, key)?),
+            _ => None,
+        };
         Ok(Self {
             history: Arc::new(history_hub(&config, None)?),
             replies: RunningReplies::default(),
+            quota: QuotaHub::new(rest),
             config,
             gateway,
             sessions,
@@ -114,6 +121,7 @@ impl NativeApp {
             sessions: None,
             history: Arc::new(HistoryHub::new(None, None)),
             replies: RunningReplies::default(),
+            quota: QuotaHub::default(),
         }
     }
 
@@ -124,6 +132,10 @@ impl NativeApp {
             supabase_url: self.config.supabase_url.as_ref().map(|u| u.to_string()),
             native_api_url: self.config.native_api_url.as_ref().map(|u| u.to_string()),
         }
+    }
+
+    pub(crate) fn config(&self) -> &AppConfig {
+        &self.config
     }
 
     pub(crate) fn gateway(&self) -> Result<&GatewayClient, AppError> {

@@ -8,6 +8,7 @@
 //! from the closed [`ErrorCode`] set and a message free of secrets.
 
 mod app;
+mod billing;
 mod chat;
 mod config;
 mod error;
@@ -15,8 +16,9 @@ mod history;
 mod session;
 
 pub use app::{AppInfo, NativeApp, ServerStatus};
+pub use billing::{Offer, Plans};
 pub use chat::{ChatOptions, ChatOutcome, ChatSink};
-pub use config::AppConfig;
+pub use config::{AppConfig, BillingConfig};
 pub use error::{AppError, ErrorBody, ErrorCode};
 pub use history::{
     CacheNotice, ConversationItem, ExportFormat, ImportReport, MessageItem, SearchHit, SnippetPart,

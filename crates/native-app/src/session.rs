@@ -225,6 +225,6 @@ impl SessionManager {
 
 /// Locks a std mutex, ignoring poisoning: the values guarded here (handles,
 /// verifiers) stay consistent even if a holder panicked.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

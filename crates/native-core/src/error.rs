@@ -27,4 +27,12 @@ pub enum CoreError {
     EmptyMessage,
     #[error("the message must have at most {0} characters")]
     MessageTooLong(usize),
+    // The address is not echoed: it comes from configuration an attacker
+    // may have written, and it would end up in logs.
+    #[error(
+        "not an allowed payment link (https on Stripe's payment-link host or a configured one)"
+    )]
+    InvalidPaymentLink,
+    #[error("not a valid price (a non-negative amount and a three-letter currency)")]
+    InvalidPrice,
 }

@@ -1,5 +1,5 @@
 //! Domain types and pure logic shared by the desktop app and the server:
-//! identifiers, sign-in credentials, conversations and messages, plans and quotas, quota period
+//! identifiers, sign-in credentials, conversations and messages, plans and quotas, what can be bought and its Payment Links, quota period
 //! keys, prompt budgeting and the chat stream's events.
 //!
 //! This crate must stay pure: no IO, no async runtime, no HTTP, no database.
@@ -8,6 +8,7 @@
 //! `cargo metadata`). Inputs from the outside world are validated by the
 //! `parse` constructors of the newtypes here; code holding one can trust it.
 
+mod billing;
 mod chat;
 mod credentials;
 mod error;
@@ -20,6 +21,7 @@ mod prompt;
 mod provider;
 mod title;
 
+pub use billing::{PaymentLink, Price, Product, STRIPE_PAYMENT_LINK_HOST, TOKEN_PACK_TOKENS};
 pub use chat::{ChatEvent, ChatMode, Usage};
 pub use credentials::{EmailAddress, Password};
 pub use error::CoreError;

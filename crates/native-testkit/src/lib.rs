@@ -18,5 +18,6 @@ pub mod process;
 pub mod schema;
 mod scratch;
 mod stack;
+pub mod stripe;
 
 pub use stack::{ProviderChoice, Stack, StackOptions};

@@ -3,10 +3,12 @@
 // auth calls go to an in-memory account system (`fake-auth.ts`, as `.auth`),
 // the history calls to an in-memory history (`fake-history.ts`, as
 // `.history`) that follows the session, the chat calls to scripted replies
-// stored in that history (`fake-chat.ts`, as `.chat`). Links the UI opens
-// are recorded in `.opened`. In the browser, `?server=offline`
+// stored in that history (`fake-chat.ts`, as `.chat`), the billing calls to
+// an in-memory quota per user (`fake-billing.ts`, as `.billing`) that each
+// reply spends from. Links the UI opens are recorded in `.opened`. In the browser, `?server=offline`
 // (or any error code) shows that failure, `?auth=...` picks the session
-// state at launch and `?history=...` the history (see devFakeBackend).
+// state at launch, `?history=...` the history and `?billing=...` the quota
+// (see devFakeBackend).
 import type {
   AppInfo,
   AuthState,
@@ -23,6 +25,9 @@ import type {
   MessageItem,
   OAuthProvider,
   Outcome,
+  Plans,
+  Product,
+  Quota,
   SearchHit,
   ServerStatus,
   SignUpResult,
@@ -30,6 +35,7 @@ import type {
 } from './backend';
 import { isErrorCode } from './errors';
 import { FakeAuth, type FakeAuthOptions } from './fake-auth';
+import { FakeBilling, type FakeBillingOptions } from './fake-billing';
 import { FakeChat, type FakeChatOptions } from './fake-chat';
 import { FakeHistory, type FakeHistoryOptions } from './fake-history';
 import { longConversation, seedConversations } from './fake-history-seed';
@@ -56,6 +62,7 @@ export interface FakeBackendOptions {
   auth?: FakeAuthOptions;
   history?: FakeHistoryOptions;
   chat?: FakeChatOptions;
+  billing?: FakeBillingOptions;
   /** Milliseconds before each answer, to see loading states in the browser. */
   delayMs?: number;
 }
@@ -68,6 +75,7 @@ export class FakeBackend implements Backend {
   readonly auth: FakeAuth;
   readonly history: FakeHistory;
   readonly chat: FakeChat;
+  readonly billing: FakeBilling;
   /** Every URL `openExternal` was asked to open. */
   opened: string[] = [];
   /** What `openExternal` does besides recording (the dev build opens a tab). */
@@ -79,10 +87,16 @@ export class FakeBackend implements Backend {
     this.delayMs = options.delayMs ?? 0;
     this.auth = new FakeAuth(options.auth, () => this.#delay());
     this.history = new FakeHistory(options.history, () => this.#delay());
-    this.chat = new FakeChat(this.history, options.chat);
-    // Subscribed first, so history follows the session before the UI hears of it.
-    this.history.setSignedIn(this.auth.state.status === 'signedIn');
-    this.auth.onAuthChanged((state) => this.history.setSignedIn(state.status === 'signedIn'));
+    this.billing = new FakeBilling(options.billing, () => this.#delay());
+    this.chat = new FakeChat(this.history, options.chat, this.billing);
+    // Subscribed first, so history and billing follow the session before the UI hears of it.
+    this.#follow(this.auth.state);
+    this.auth.onAuthChanged((state) => this.#follow(state));
+  }
+
+  #follow(state: AuthState): void {
+    this.history.setSignedIn(state.status === 'signedIn');
+    this.billing.setUser(state.status === 'signedIn' ? state.user.id : null);
   }
 
   async appInfo(): Promise<AppInfo> {
@@ -204,6 +218,19 @@ export class FakeBackend implements Backend {
     return { status: 'ok', data: null };
   }
 
+  quota(): Promise<Outcome<Quota>> {
+    return this.billing.quota();
+  }
+  plans(): Promise<Outcome<Plans>> {
+    return this.billing.readPlans();
+  }
+  openCheckout(product: Product): Promise<Outcome<null>> {
+    return this.billing.openCheckout(product);
+  }
+  onQuotaChanged(listener: (quota: Quota) => void): () => void {
+    return this.billing.onQuotaChanged(listener);
+  }
+
   async #delay(): Promise<void> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
@@ -251,12 +278,40 @@ function devHistoryOptions(mode: string | null, authMode: string | null): FakeHi
   }
 }
 
+/** The quota and offers `?billing=` starts with in `npm run dev`; a purchase lands 6 s after checkout. */
+function devBillingOptions(mode: string | null): FakeBillingOptions {
+  const options: FakeBillingOptions = { purchaseAutoCompleteMs: 6000 };
+  const soon = () => new Date(Date.now() + 50 * 60_000).toISOString();
+  switch (mode) {
+    case 'warning':
+      return { ...options, initial: { used: 21_300 } };
+    case 'exhausted':
+      return { ...options, initial: { used: 25_000 } };
+    case 'credits':
+      return { ...options, initial: { used: 25_000, credits: 40_000 } };
+    case 'pro':
+      return { ...options, initial: { plan: 'pro', used: 345_678 } };
+    case 'soon':
+      return { ...options, initial: { used: 9_000 }, periodEndsAt: soon() };
+    case 'unavailable':
+      return {
+        ...options,
+        plans: {
+          pro: { price: { amountMinor: 1500, currency: 'usd' }, available: false },
+          topUp: { price: { amountMinor: 500, currency: 'usd' }, available: false },
+        },
+      };
+    default:
+      return { ...options, initial: { used: 12_345 } };
+  }
+}
+
 /**
  * The fake for `npm run dev`, shaped by the page's query string:
  * `?server=<error code>`, `?auth=signedIn|offline|memory|expired|recovery|confirm|oauth-timeout`
- * `?history=empty|long|offline|rebuilt` and `?chat=quota|fail|fast`. It
- * starts with the account demo@example.com / demo-password and a few
- * conversations.
+ * `?history=empty|long|offline|rebuilt`, `?chat=quota|fail|fast` and
+ * `?billing=warning|exhausted|credits|pro|soon|unavailable`. It starts with
+ * the account demo@example.com / demo-password and a few conversations.
  */
 export function devFakeBackend(search: string): FakeBackend {
   const query = new URLSearchParams(search);
@@ -269,7 +324,9 @@ export function devFakeBackend(search: string): FakeBackend {
       : undefined,
     auth: devAuthOptions(query.get('auth')),
     history: devHistoryOptions(historyMode, query.get('auth')),
+    billing: devBillingOptions(query.get('billing')),
   });
+  if (query.get('auth') === 'offline' || historyMode === 'offline') backend.billing.offline = true;
   if (historyMode === 'rebuilt') setTimeout(() => backend.history.noticeCacheRebuilt(), 1500);
   const chatMode = query.get('chat');
   if (chatMode === 'quota') backend.chat.failNext = { code: 'quota_exceeded' };

@@ -1,7 +1,7 @@
 // The Tauri Backend over mocked generated commands, events and the dialog
 // plugin: results pass through, any rejection becomes an `{code, message}`
 // outcome instead of a throw, and subscriptions can be stopped before they
-// exist.
+// exist. The billing commands and `quotaChanged` go through the same way.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const mocks = vi.hoisted(() => ({
@@ -26,11 +26,15 @@ const mocks = vi.hoisted(() => ({
     exportConversation: vi.fn(),
     exportHistory: vi.fn(),
     importHistory: vi.fn(),
+    quota: vi.fn(),
+    plans: vi.fn(),
+    openCheckout: vi.fn(),
   },
   listen: vi.fn(),
   historyListen: vi.fn(),
   syncListen: vi.fn(),
   noticeListen: vi.fn(),
+  quotaListen: vi.fn(),
   save: vi.fn(),
   open: vi.fn(),
 }));
@@ -41,6 +45,7 @@ vi.mock('./wire', () => ({
     historyChanged: { listen: mocks.historyListen },
     syncChanged: { listen: mocks.syncListen },
     cacheNoticed: { listen: mocks.noticeListen },
+    quotaChanged: { listen: mocks.quotaListen },
   },
 }));
 vi.mock('@tauri-apps/plugin-dialog', () => ({ save: mocks.save, open: mocks.open }));
@@ -58,7 +63,7 @@ const SIGNED_IN: AuthState = {
 describe('tauriBackend', () => {
   beforeEach(() => {
     for (const mock of Object.values(mocks.commands)) mock.mockReset();
-    for (const mock of [mocks.listen, mocks.historyListen, mocks.syncListen, mocks.noticeListen, mocks.save, mocks.open]) {
+    for (const mock of [mocks.listen, mocks.historyListen, mocks.syncListen, mocks.noticeListen, mocks.quotaListen, mocks.save, mocks.open]) {
       mock.mockReset();
     }
   });
@@ -179,6 +184,39 @@ describe('tauriBackend', () => {
     await vi.waitFor(() => expect(stops.notice).toHaveBeenCalledTimes(1));
     expect(stops.history).toHaveBeenCalledTimes(1);
     expect(stops.sync).toHaveBeenCalledTimes(1);
+  });
+
+  it('forwards the billing commands and delivers quotaChanged until unsubscribed', async () => {
+    const quota = {
+      plan: 'free',
+      period_key: '2025-W24',
+      period_ends_at: '2025-06-16T00:00:00Z',
+      allowance: 25_000,
+      used: 10,
+      credits: 0,
+      remaining: 24_990,
+    };
+    mocks.commands.quota.mockResolvedValue({ status: 'ok', data: quota });
+    mocks.commands.plans.mockRejectedValue(new Error('IPC channel closed'));
+    mocks.commands.openCheckout.mockResolvedValue({ status: 'error', error: { code: 'not_configured', message: 'no link' } });
+    let handler: ((event: { payload: unknown }) => void) | undefined;
+    const stop = vi.fn();
+    mocks.quotaListen.mockImplementation(async (cb) => ((handler = cb), stop));
+    const backend = tauriBackend();
+    expect(await backend.quota()).toEqual({ status: 'ok', data: quota });
+    expect(await backend.plans()).toMatchObject({ status: 'error', error: { code: 'internal' } });
+    expect(await backend.openCheckout('top_up250k')).toEqual({
+      status: 'error',
+      error: { code: 'not_configured', message: 'no link' },
+    });
+    expect(mocks.commands.openCheckout).toHaveBeenCalledWith('top_up250k');
+    const seen: unknown[] = [];
+    const off = backend.onQuotaChanged((q) => seen.push(q));
+    handler?.({ payload: quota });
+    off();
+    handler?.({ payload: { ...quota, used: 20 } });
+    expect(seen).toEqual([quota]);
+    await vi.waitFor(() => expect(stop).toHaveBeenCalledTimes(1));
   });
 
   it('is chosen only when Tauri injected its internals', () => {

@@ -121,5 +121,10 @@ export function tauriBackend(): Backend {
     },
     chatModels: () => call(() => commands.chatModels()),
     openExternal,
+
+    quota: () => call(() => commands.quota()),
+    plans: () => call(() => commands.plans()),
+    openCheckout: (product) => call(() => commands.openCheckout(product)),
+    onQuotaChanged: (listener) => subscribe(events.quotaChanged, listener),
   };
 }

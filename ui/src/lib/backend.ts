@@ -19,6 +19,9 @@ import type {
   MessageId,
   MessageItem,
   OAuthProvider,
+  Plans,
+  Product,
+  Quota,
   SearchHit,
   ServerStatus,
   SignUpResult,
@@ -44,9 +47,15 @@ export type {
   MessageItem,
   MessageStatus,
   OAuthProvider,
+  Offer,
   Persistence,
+  Plan,
+  Plans,
+  Price,
+  Product,
   Profile,
   ProviderKind,
+  Quota,
   Role,
   SearchHit,
   ServerStatus,
@@ -164,6 +173,21 @@ export interface Backend {
   chatModels(): Promise<Outcome<string[]>>;
   /** Opens an http(s) URL in the system browser (the UI asks the user first). */
   openExternal(url: string): Promise<Outcome<null>>;
+
+  // ---- Billing (`unauthorized` when signed out) ----
+
+  /** The signed-in user's quota for the current period, read from the server. */
+  quota(): Promise<Outcome<Quota>>;
+  /** What is for sale: allowances, prices, and whether each can be bought here. */
+  plans(): Promise<Outcome<Plans>>;
+  /**
+   * Opens the product's payment page in the system browser and resolves at
+   * once: the purchase lands later, seen as a new quota. `not_configured`
+   * when this installation sells no such product.
+   */
+  openCheckout(product: Product): Promise<Outcome<null>>;
+  /** Every quota the backend learns of (a read, or after a reply). Returns the function that stops it. */
+  onQuotaChanged(listener: (quota: Quota) => void): () => void;
 }
 
 /** True inside the Tauri webview, false in a plain browser or under Vitest. */

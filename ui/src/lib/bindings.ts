@@ -37,6 +37,14 @@ export const commands = {
 	editAndResend: (messageId: MessageId, text: string, options: ChatOptions, onEvent: Channel<ChatEvent>) => typedError<ChatOutcome, ErrorBody>(__TAURI_INVOKE("edit_and_resend", { messageId, text, options, onEvent })),
 	stopChat: (conversationId: ConversationId) => __TAURI_INVOKE<void>("stop_chat", { conversationId }),
 	chatModels: () => typedError<string[], ErrorBody>(__TAURI_INVOKE("chat_models")),
+	quota: () => typedError<Quota, ErrorBody>(__TAURI_INVOKE("quota")),
+	plans: () => typedError<Plans, ErrorBody>(__TAURI_INVOKE("plans")),
+	/**
+	 *  Opens the Payment Link for `product` in the default browser, never in
+	 *  the app's webview: the buyer pays on Stripe's page, where they can see
+	 *  its address.
+	 */
+	openCheckout: (product: Product) => typedError<null, ErrorBody>(__TAURI_INVOKE("open_checkout", { product })),
 };
 
 /** Events */
@@ -44,6 +52,7 @@ export const events = {
 	authChanged: makeEvent<AuthChanged, AuthChanged>("auth-changed"),
 	cacheNoticed: makeEvent<CacheNoticed, CacheNoticed>("cache-noticed"),
 	historyChanged: makeEvent<HistoryChanged, HistoryChanged>("history-changed"),
+	quotaChanged: makeEvent<QuotaChanged, QuotaChanged>("quota-changed"),
 	syncChanged: makeEvent<SyncChanged, SyncChanged>("sync-changed"),
 };
 
@@ -222,12 +231,58 @@ export type MessageStatus = "complete" | "partial" | "error";
 /**  The OAuth providers the app offers. */
 export type OAuthProvider = "google" | "github";
 
+/**  One thing for sale: its price, and whether a link to buy it is configured. */
+export type Offer = {
+	price: Price,
+	available: boolean,
+};
+
 /**  Where the session is kept between launches. */
 export type Persistence = 
 /**  In the OS keychain: the next launch is signed in. */
 "keychain" | 
 /**  The keychain is unavailable: the next launch asks to sign in again. */
 "memory_only";
+
+/**
+ *  The plan a user is on. Limits live in the database's plan-limits table,
+ *  not here, so that operators change them in one place.
+ */
+export type Plan = "free" | "pro";
+
+/**
+ *  What the plans view shows. Allowances come from the project's
+ *  `plan_limits` table, prices and links from configuration.
+ */
+export type Plans = {
+	/**  Tokens a Free user gets each ISO week. */
+	freeWeekly: number,
+	/**  Tokens a Pro user gets each month. */
+	proMonthly: number,
+	/**  Tokens a Token Pack adds, never expiring. */
+	packTokens: number,
+	pro: Offer,
+	topUp: Offer,
+};
+
+/**  A price in a currency's minor units (cents), as Stripe counts it. */
+export type Price = {
+	/**
+	 *  Minor units: 1500 is $15.00. Exported to TypeScript as a plain
+	 *  `number` (specta writes `f64` as `number | null`); a price is far
+	 *  below 2^53, where a JavaScript number stays exact.
+	 */
+	amountMinor: number,
+	/**  ISO 4217, lowercase as Stripe writes it (`usd`). */
+	currency: string,
+};
+
+/**  The two things for sale. */
+export type Product = 
+/**  The Pro plan, a monthly subscription. */
+"pro" | 
+/**  A one-time pack of [`TOKEN_PACK_TOKENS`] credits. */
+"top_up250k";
 
 /**  Who is signed in, as the UI shows it. */
 export type Profile = {
@@ -246,6 +301,27 @@ export type ProviderKind =
 "open_ai_compatible" | 
 /**  The testkit's scripted fake provider. */
 "demo";
+
+/**
+ *  A user's quota for the current period, exactly the keys of `my_quota()`.
+ *  Token counts are exported to TypeScript as a plain `number` (specta
+ *  writes `f64` as `number | null`): they stay far below 2^53.
+ */
+export type Quota = {
+	plan: Plan,
+	period_key: string,
+	period_ends_at: string,
+	allowance: number,
+	used: number,
+	credits: number,
+	remaining: number,
+};
+
+/**
+ *  The user's quota changed (read, or updated after a reply): app-wide, so
+ *  `emit`, not a channel.
+ */
+export type QuotaChanged = Quota;
 
 /**
  *  Who wrote a message. Clients may only ever send these two; the operator's

@@ -5,7 +5,7 @@
 // are shown once per animation frame, not once per token. When a turn ends
 // the history is reloaded; the turn is dropped once the stored reply is
 // shown, or kept with its error for the inline Retry (`quota_exceeded`
-// also opens the plans dialog). The Deep Search / Reason mode and the
+// also calls `onQuotaExceeded`, which opens the plans dialog). The Deep Search / Reason mode and the
 // picked model are remembered in localStorage. Links from replies open in
 // the system browser only after the user confirms them.
 import { SvelteMap } from 'svelte/reactivity';
@@ -70,6 +70,8 @@ export interface ChatModelOptions {
   isOffline?: () => boolean;
   /** Runs `callback` before the next paint (requestAnimationFrame). */
   frame?: (callback: () => void) => void;
+  /** A reply was refused because the tokens ran out (the App opens the plans dialog). */
+  onQuotaExceeded?: () => void;
 }
 
 function parseMode(value: string | null): ChatMode {
@@ -95,7 +97,6 @@ export class ChatModel {
   mode = $state<ChatMode>('standard');
   /** The model the user picked (null: the gateway's default). */
   picked = $state<string | null>(null);
-  plansOpen = $state(false);
   /** The link waiting for the user's confirmation. */
   linkToOpen = $state<string | null>(null);
   /** Grows on each new chat, so the composer takes focus. */
@@ -107,6 +108,7 @@ export class ChatModel {
   #storage: KeyValueStore;
   #isOffline: () => boolean;
   #frame: (callback: () => void) => void;
+  #onQuotaExceeded: () => void;
 
   constructor(backend: Backend, history: HistoryModel, options: ChatModelOptions = {}) {
     this.backend = backend;
@@ -114,6 +116,7 @@ export class ChatModel {
     this.#storage = options.storage ?? browserStorage;
     this.#isOffline = options.isOffline ?? (() => false);
     this.#frame = options.frame ?? ((callback) => void onNextFrame(callback));
+    this.#onQuotaExceeded = options.onQuotaExceeded ?? (() => undefined);
     this.mode = parseMode(this.#storage.get(CHAT_MODE_KEY));
     this.picked = this.#storage.get(CHAT_MODEL_KEY);
   }
@@ -146,7 +149,6 @@ export class ChatModel {
     this.#user = user;
     this.turns.clear();
     this.models = [];
-    this.plansOpen = false;
     this.linkToOpen = null;
     this.#focusOnOpen = null;
     if (user !== null) void this.loadModels();
@@ -269,10 +271,6 @@ export class ChatModel {
     if (result.status === 'error') this.history.toasts.show({ kind: 'failed', action: 'link', error: result.error });
   }
 
-  closePlans(): void {
-    this.plansOpen = false;
-  }
-
   #canStart(conversationId: string | null): boolean {
     return this.#user !== null && !this.offline && !this.streaming(conversationId);
   }
@@ -366,7 +364,7 @@ export class ChatModel {
   #fail(turn: Turn, error: ChatError): void {
     turn.error = { code: error.code, message: error.message };
     turn.status = 'error';
-    if (error.code === 'quota_exceeded') this.plansOpen = true;
+    if (error.code === 'quota_exceeded') this.#onQuotaExceeded();
   }
 
   #scheduleFlush(turn: Turn): void {

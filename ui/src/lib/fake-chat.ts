@@ -6,7 +6,9 @@
 // text; a reply with no text is not stored), then `done` or `error`. One
 // reply per conversation (`busy` otherwise). Tests script replies
 // (`script`), make the next one fail (`failNext`, e.g. `quota_exceeded`) or
-// hold a reply after a number of words (`pauseAfter` / `resume`).
+// hold a reply after a number of words (`pauseAfter` / `resume`). Given the
+// fake billing, a finished reply spends its tokens from the user's quota,
+// and a reply is refused with `quota_exceeded` once nothing is left.
 import type {
   ChatEvent,
   ChatOptions,
@@ -16,6 +18,7 @@ import type {
   MessageStatus,
   Outcome,
 } from './backend';
+import type { FakeBilling } from './fake-billing';
 import type { FakeHistory } from './fake-history';
 
 export type ChatCall = 'sendMessage' | 'regenerateReply' | 'editAndResend' | 'stopChat' | 'chatModels';
@@ -93,12 +96,14 @@ export class FakeChat {
   /** The options of every chat call, in order. */
   options: ChatOptions[] = [];
   #history: FakeHistory;
+  #billing: FakeBilling | null;
   #running = new Map<string, Running>();
   #paused: (() => void)[] = [];
   #nextId = 1;
 
-  constructor(history: FakeHistory, options: FakeChatOptions = {}) {
+  constructor(history: FakeHistory, options: FakeChatOptions = {}, billing: FakeBilling | null = null) {
     this.#history = history;
+    this.#billing = billing;
     this.models = options.models ?? [...FAKE_MODELS];
     this.wordMs = options.wordMs ?? 40;
   }
@@ -218,7 +223,11 @@ export class FakeChat {
   }
 
   #reply(conversationId: string, userMessageId: string, options: ChatOptions, onEvent: OnEvent): Promise<Outcome<ChatOutcome>> {
-    const failure = this.#history.offline ? { code: 'offline' as const, afterWords: 0 } : this.failNext;
+    const failure = this.#history.offline
+      ? { code: 'offline' as const, afterWords: 0 }
+      : this.#billing?.exhausted
+        ? { code: 'quota_exceeded' as const, afterWords: 0 }
+        : this.failNext;
     this.failNext = null;
     const question = this.#history.conversation(conversationId)!.messages.find((m) => m.id === userMessageId)?.content ?? '';
     const script = words(this.replies.shift() ?? defaultReply(question));
@@ -252,6 +261,8 @@ export class FakeChat {
         if (word === undefined) {
           const completion = Math.max(1, Math.round(text.length / 4));
           onEvent({ event: 'usage', data: { prompt_tokens: 12, completion_tokens: completion, total_tokens: 12 + completion } });
+          // As the gateway reports the remaining quota after each reply.
+          this.#billing?.spend(12 + completion);
           return end('complete', null);
         }
         if (sent === 0) onEvent({ event: 'started', data: { messageId: replyId, model } });

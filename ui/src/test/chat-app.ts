@@ -1,15 +1,18 @@
 // Shared by the chat tests: the whole App signed in as Ada over the
 // in-memory fake, with fast scripted replies (a few milliseconds a word)
-// and a small history: a one-turn and a two-turn conversation.
+// and a small history: a one-turn and a two-turn conversation. The quota
+// starts empty-handed (Free, nothing used) unless `billing` says otherwise.
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { expect } from 'vitest';
 import App from '../App.svelte';
 import { FakeBackend } from '../lib/backend-fake';
 import type { ChatModelOptions } from '../lib/chat.svelte';
 import type { FakeAuthOptions } from '../lib/fake-auth';
+import type { FakeBillingOptions } from '../lib/fake-billing';
 import type { FakeChatOptions } from '../lib/fake-chat';
 import type { FakeConversation, FakeHistoryOptions } from '../lib/fake-history';
 import { conversation, fakeId } from '../lib/fake-history-seed';
+import type { QuotaModelOptions } from '../lib/quota.svelte';
 import { ADA, SIGNED_IN } from './auth-app';
 
 export const LYON = fakeId('c', 71);
@@ -35,7 +38,9 @@ export interface ChatAppOptions {
   auth?: FakeAuthOptions;
   history?: FakeHistoryOptions;
   chat?: FakeChatOptions;
+  billing?: FakeBillingOptions;
   model?: ChatModelOptions;
+  quota?: QuotaModelOptions;
 }
 
 /** The App signed in as Ada, with `chatSeed()` unless told otherwise. */
@@ -44,8 +49,11 @@ export function renderChatApp(options: ChatAppOptions = {}) {
     auth: { accounts: { [ADA.email]: ADA.password }, initial: SIGNED_IN, ...options.auth },
     history: { conversations: chatSeed(), ...options.history },
     chat: { wordMs: 2, ...options.chat },
+    billing: options.billing,
   });
-  const result = render(App, { props: { backend, history: { searchDebounceMs: 0 }, chat: options.model } });
+  const result = render(App, {
+    props: { backend, history: { searchDebounceMs: 0 }, chat: options.model, quota: options.quota },
+  });
   return { ...result, backend, fake: backend.chat };
 }
 

@@ -66,6 +66,9 @@ impl NativeApp {
             Some(reply_id)
         };
         self.history_changed_locally();
+        let refused =
+            matches!(&ending, Ending::Failed(err) if err.code() == crate::ErrorCode::QuotaExceeded);
+        self.refresh_quota_after_reply(refused).await;
         match ending {
             Ending::Failed(err) => {
                 let body = ErrorBody::from(err);
@@ -136,9 +139,10 @@ impl NativeApp {
                             sink.send(ChatEvent::Delta { text: delta });
                         }
                         StreamPiece::Usage(usage) => sink.send(ChatEvent::Usage(usage)),
-                        StreamPiece::Model(_)
-                        | StreamPiece::Finished(_)
-                        | StreamPiece::QuotaRemaining(_) => {}
+                        StreamPiece::QuotaRemaining(left) => {
+                            self.quota.note_remaining(history.user, left);
+                        }
+                        StreamPiece::Model(_) | StreamPiece::Finished(_) => {}
                     }
                 }
             }

@@ -1,5 +1,6 @@
 //! The facade against the testkit stack, without a window.
 
+mod billing;
 mod chat;
 mod history_offline;
 mod history_support;

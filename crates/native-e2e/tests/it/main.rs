@@ -2,6 +2,7 @@
 //! Run them with `cargo xtask test` (Xvfb, D-Bus, tauri-driver).
 
 mod auth;
+mod billing;
 mod chat;
 mod history;
 mod smoke;

@@ -258,6 +258,12 @@ async fn checkout(
     if session.is_unpaid() {
         return Ok(applied(Outcome::Unpaid, None));
     }
+    // Before anything reads or maps the customer, so that its invoice and
+    // subscription events processed meanwhile are seen or wait (see
+    // `store::lock_customer`).
+    if let Some(customer) = session.customer() {
+        store::lock_customer(conn, customer).await?;
+    }
     let user = match forced_user {
         Some(user) => Some(user),
         None => payer(conn, &session).await?,
@@ -370,6 +376,11 @@ async fn invoice_paid(
     let Some(subscription) = invoice.subscription() else {
         return Ok(applied(Outcome::Malformed, None));
     };
+    // Waits for a checkout of this customer in progress: its user is
+    // known once it commits.
+    if let Some(customer) = invoice.customer() {
+        store::lock_customer(conn, customer).await?;
+    }
     let Some(user) = subscriber(conn, subscription, invoice.customer(), forced_user).await? else {
         return Ok(applied(Outcome::Unmatched, None));
     };
@@ -421,6 +432,11 @@ async fn subscription_changed(
         }
     };
     let customer = subscription.customer();
+    // Waits for a checkout of this customer in progress: its user is
+    // known once it commits.
+    if let Some(customer) = customer {
+        store::lock_customer(conn, customer).await?;
+    }
     let Some(user) = subscriber(conn, &subscription.id, customer, forced_user).await? else {
         return Ok(applied(Outcome::Unmatched, None));
     };

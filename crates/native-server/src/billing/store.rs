@@ -69,6 +69,22 @@ pub async fn user_by_subscription(
     .await
 }
 
+/// Serializes one Stripe customer's events until the transaction ends.
+/// An invoice or subscription event that finds no user for its customer is
+/// kept, and the checkout that names the customer applies what was kept.
+/// Without this lock, such an event processed alongside that checkout reads
+/// before the checkout commits the mapping, and is kept after the checkout
+/// looked for kept events: unmatched for good, though Stripe sends a
+/// checkout and its first invoice in the same second. The lock is
+/// re-entrant, so applying kept events of the same customer takes it again.
+pub async fn lock_customer(conn: &mut PgConnection, customer: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('billing_customer:' || $1, 0))")
+        .bind(customer)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Remembers whose Stripe customer `customer` is, for the invoices and
 /// subscription events that name only the customer. The latest checkout
 /// says: it carries the most explicit evidence of who paid.

@@ -8,6 +8,7 @@ mod billing_cli;
 mod billing_events;
 mod billing_idempotency;
 mod billing_order;
+mod billing_property;
 mod billing_resolution;
 mod billing_signature;
 mod chat_auth;
