@@ -7,9 +7,9 @@
 //! checked over `cargo metadata`).
 
 mod auth;
+mod billing;
 mod bindings;
 mod broadcast;
-mod billing;
 mod chat;
 mod commands;
 mod history;
