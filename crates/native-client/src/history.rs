@@ -6,7 +6,7 @@
 //! Every write carries a client-generated id and asks PostgREST to ignore a
 //! duplicate, so replaying a write whose answer was lost changes nothing.
 
-use native_core::{Conversation, ConversationId, Message, MessageId, UserId};
+use native_core::{AttachmentText, Conversation, ConversationId, Message, MessageId, UserId};
 use postgrest::Builder;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,6 +17,12 @@ use crate::{ClientError, Rest};
 
 /// PostgREST's default `max-rows` on Supabase; pages never ask for more.
 pub const MAX_PAGE: usize = 1000;
+
+/// Message ids per request when reading attachment texts: 100 uuids make a
+/// filter of about 3,700 characters, well inside the 8 KiB that proxies in
+/// front of PostgREST commonly accept for a request line. At most 100
+/// messages of a few attachments each also stay under [`MAX_PAGE`] rows.
+pub const TEXT_IDS_PER_REQUEST: usize = 100;
 
 /// An insert that keeps the existing row when the id is already there.
 const IGNORE_DUPLICATES: &str = "return=minimal,resolution=ignore-duplicates";
@@ -199,6 +205,73 @@ impl HistoryRemote {
             .eq("id", id.to_string())
             .delete();
         Rest::execute_write(query, MINIMAL).await
+    }
+
+    /// Stores the texts extracted from a message's attachments. The message
+    /// must be on the server first (the rows refer to it); a text already
+    /// there is kept as it is, so a replay changes nothing. Fails with
+    /// `42501` (row-level security) when the message is not the user's or
+    /// not there. Nothing is sent for an empty slice.
+    pub async fn add_attachment_texts(
+        &self,
+        token: &str,
+        texts: &[AttachmentText],
+    ) -> Result<(), ClientError> {
+        if texts.is_empty() {
+            return Ok(());
+        }
+        // Only the three columns: `created_at` is the server's.
+        let body: Vec<_> = texts
+            .iter()
+            .map(|t| json!({"message_id": t.message_id, "sha256": t.sha256, "content": t.content}))
+            .collect();
+        let query = self
+            .rest
+            .from("attachment_texts", Some(token))?
+            .insert(serde_json::Value::from(body).to_string())
+            .on_conflict("message_id,sha256");
+        Rest::execute_write(query, IGNORE_DUPLICATES).await
+    }
+
+    /// The attachment texts of `message_ids` that the user may read, in no
+    /// particular order; messages without any (or not the user's) have none.
+    /// Asks [`TEXT_IDS_PER_REQUEST`] ids at a time, so a long list never
+    /// makes a request too long.
+    pub async fn attachment_texts(
+        &self,
+        token: &str,
+        message_ids: &[MessageId],
+    ) -> Result<Vec<AttachmentText>, ClientError> {
+        let mut texts = Vec::new();
+        for chunk in message_ids.chunks(TEXT_IDS_PER_REQUEST) {
+            // Uuids need no quoting inside `in.(...)`.
+            let ids = chunk.iter().map(MessageId::to_string);
+            let query = self
+                .rest
+                .from("attachment_texts", Some(token))?
+                .select("message_id,sha256,content")
+                .in_("message_id", ids)
+                .order("message_id.asc,sha256.asc");
+            // A message has one row per attachment, so a chunk's rows could
+            // exceed the server's row cap; page through them to be sure.
+            let mut offset = 0;
+            loop {
+                let page = query.clone().range(offset, offset + MAX_PAGE - 1);
+                let rows: Vec<serde_json::Value> = Rest::execute(page).await?;
+                let count = rows.len();
+                for row in rows {
+                    texts.push(
+                        serde_json::from_value(row)
+                            .map_err(|e| ClientError::Decode(e.to_string()))?,
+                    );
+                }
+                if count < MAX_PAGE {
+                    break;
+                }
+                offset += MAX_PAGE;
+            }
+        }
+        Ok(texts)
     }
 
     /// Records that the user is active now (`user_presence.last_seen`).

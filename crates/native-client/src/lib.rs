@@ -17,5 +17,7 @@ pub use auth::{AuthClient, AuthSession, AuthUser, SignUpOutcome};
 pub use chat::{ChatStream, StreamPiece};
 pub use error::ClientError;
 pub use gateway::{GatewayClient, ServerHealth};
-pub use history::{HistoryRemote, Keyset, MAX_PAGE, Page, RemoteTombstone, TombstoneKind};
+pub use history::{
+    HistoryRemote, Keyset, MAX_PAGE, Page, RemoteTombstone, TEXT_IDS_PER_REQUEST, TombstoneKind,
+};
 pub use rest::Rest;

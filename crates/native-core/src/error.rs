@@ -35,4 +35,8 @@ pub enum CoreError {
     InvalidPaymentLink,
     #[error("not a valid price (a non-negative amount and a three-letter currency)")]
     InvalidPrice,
+    #[error("not a valid SHA-256 digest (64 lowercase hexadecimal digits)")]
+    InvalidSha256,
+    #[error("an attachment's text must have at most {0} characters")]
+    AttachmentTextTooLong(usize),
 }

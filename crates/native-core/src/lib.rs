@@ -30,7 +30,10 @@ pub use gateway::{
     StreamOptions, TitleRequest, TitleResponse,
 };
 pub use ids::{ConversationId, MessageId, UserId};
-pub use message::{Attachment, Conversation, Message, MessageStatus, Role};
+pub use message::{
+    Attachment, AttachmentText, Conversation, MAX_ATTACHMENT_TEXT_CHARS, Message, MessageStatus,
+    Role, is_sha256,
+};
 pub use period::PeriodKey;
 pub use plan::{Plan, Quota};
 pub use prompt::{PromptBudget, Turn, budget_prompt, estimate_prompt_tokens, estimate_tokens};

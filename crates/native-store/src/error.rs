@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use native_core::ConversationId;
+use native_core::{ConversationId, CoreError, MessageId};
 
 /// Why the cache could not be opened, read or written.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,16 @@ pub enum StoreError {
     /// final: it cannot be written to or created again.
     #[error("conversation {0} was deleted")]
     Deleted(ConversationId),
+
+    /// A value given to the cache breaks a rule of native-core (an
+    /// attachment text's sha256 or length). Nothing of the call was written.
+    #[error("the local cache refused a value: {0}")]
+    Invalid(#[from] CoreError),
+
+    /// An attachment text given with a message names another message.
+    /// Nothing of the call was written.
+    #[error("an attachment text given with message {0} belongs to another message")]
+    AttachmentTextMismatch(MessageId),
 
     /// A backup file from a newer version of the app.
     #[error("backup format version {0} is not supported")]

@@ -1,20 +1,23 @@
 //! Export (the whole history as JSON, one conversation as JSON or Markdown)
 //! and import (merging a backup without duplicates).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use native_core::{Conversation, ConversationId, Message, MessageStatus, Role, UserId};
+use native_core::{
+    AttachmentText, Conversation, ConversationId, Message, MessageId, MessageStatus, Role, UserId,
+};
 use rusqlite::Connection;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::local::{self, State};
 use crate::rows::{self, CONVERSATION_COLUMNS, MESSAGE_COLUMNS};
-use crate::{BACKUP_VERSION, Backup, ImportReport, OutboxOp, Result, Store, StoreError};
+use crate::{BACKUP_VERSION, Backup, ImportReport, OutboxOp, Result, Store, StoreError, texts};
 
 impl Store {
-    /// Every cached conversation and message, oldest first. Serialise it with
-    /// serde (JSON) to write a backup file.
+    /// Every cached conversation, message and attachment text, oldest
+    /// first. Serialise it with serde (JSON) to write a backup file.
     pub fn export_all(&self) -> Result<Backup> {
         let conn = self.conn();
         let conversations = select_conversations(&conn, None)?;
@@ -29,6 +32,7 @@ impl Store {
             version: BACKUP_VERSION,
             conversations,
             messages,
+            attachment_texts: texts::all_texts(&conn)?,
         })
     }
 
@@ -40,6 +44,7 @@ impl Store {
             version: BACKUP_VERSION,
             conversations: vec![conversation],
             messages,
+            attachment_texts: self.conversation_attachment_texts(id)?,
         };
         Ok(serde_json::to_string_pretty(&backup)?)
     }
@@ -53,10 +58,12 @@ impl Store {
 
     /// Merges a backup into the cache: conversations and messages whose id
     /// is not cached are added and queued for the server, as `owner`'s (the
-    /// server only accepts the signed-in user's rows). Rows already cached,
-    /// deleted ids and messages without their conversation are skipped, so
-    /// importing the same file twice adds nothing the second time. One
-    /// transaction: a failure imports nothing.
+    /// server only accepts the signed-in user's rows). An added message
+    /// brings its attachment texts along, in the cache and in its queued op.
+    /// Rows already cached, deleted ids and messages without their
+    /// conversation are skipped (with their texts), so importing the same
+    /// file twice adds nothing the second time. One transaction: a failure
+    /// imports nothing.
     pub fn import(&self, backup: &Backup, owner: UserId) -> Result<ImportReport> {
         if backup.version == 0 || backup.version > BACKUP_VERSION {
             return Err(StoreError::UnsupportedBackup(backup.version));
@@ -64,6 +71,13 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut report = ImportReport::default();
+        let mut texts_of: HashMap<MessageId, Vec<AttachmentText>> = HashMap::new();
+        for text in &backup.attachment_texts {
+            texts_of
+                .entry(text.message_id)
+                .or_default()
+                .push(text.clone());
+        }
         for conversation in &backup.conversations {
             let conversation = Conversation {
                 user_id: owner,
@@ -79,14 +93,20 @@ impl Store {
             }
         }
         for message in &backup.messages {
+            let texts = texts_of.remove(&message.id).unwrap_or_default();
+            let texts = texts::checked_for(message, &texts)?;
             if local::state(&tx, message.conversation_id)? == State::Live
                 && !local::is_deleted(&tx, message.id.as_uuid())?
                 && local::insert_message(&tx, message)?
             {
+                for text in &texts {
+                    texts::insert_text(&tx, text)?;
+                }
                 local::enqueue(
                     &tx,
                     &OutboxOp::AddMessage {
                         message: message.clone(),
+                        texts: texts.into_iter().cloned().collect(),
                     },
                 )?;
                 report.messages_added += 1;

@@ -19,6 +19,7 @@ mod remote;
 mod rows;
 mod schema;
 mod search;
+mod texts;
 mod types;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -3,12 +3,12 @@
 //! send, nor the other way round. Also the row helpers the remote side and
 //! the import share.
 
-use native_core::{Conversation, ConversationId, Message, MessageId};
+use native_core::{AttachmentText, Conversation, ConversationId, Message, MessageId};
 use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use crate::rows::{self, attachments_json, role_str, status_str, ts};
-use crate::{OutboxEntry, OutboxOp, Result, Store, StoreError};
+use crate::{OutboxEntry, OutboxOp, Result, Store, StoreError, texts};
 
 impl Store {
     /// Caches a conversation made on this device and queues its creation.
@@ -86,6 +86,22 @@ impl Store {
     /// conversation must be cached and not deleted. Adding an id already
     /// cached does nothing (messages are immutable; ids make retries safe).
     pub fn add_message(&self, message: &Message) -> Result<()> {
+        self.add_message_with_texts(message, &[])
+    }
+
+    /// [`Store::add_message`] with the texts extracted from the message's
+    /// attachments: the message, its texts and the queued op that sends
+    /// both are written in one transaction. Every text must belong to
+    /// `message` ([`StoreError::AttachmentTextMismatch`]) and keep
+    /// native-core's rules ([`StoreError::Invalid`]); otherwise nothing is
+    /// written. A sha256 given twice is stored once. As with the message,
+    /// adding texts for an id already cached does nothing.
+    pub fn add_message_with_texts(
+        &self,
+        message: &Message,
+        texts: &[AttachmentText],
+    ) -> Result<()> {
+        let texts = texts::checked_for(message, texts)?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         ensure_live(&tx, message.conversation_id)?;
@@ -96,10 +112,14 @@ impl Store {
                 "UPDATE conversations SET updated_at = max(updated_at, ?2) WHERE id = ?1",
                 params![message.conversation_id.as_uuid(), ts(message.created_at)?],
             )?;
+            for text in &texts {
+                texts::insert_text(&tx, text)?;
+            }
             enqueue(
                 &tx,
                 &OutboxOp::AddMessage {
                     message: message.clone(),
+                    texts: texts.into_iter().cloned().collect(),
                 },
             )?;
         }
@@ -209,9 +229,9 @@ pub(crate) fn is_deleted(conn: &Connection, id: uuid::Uuid) -> Result<bool> {
         .is_some())
 }
 
-/// Deletes a conversation (its messages and their index entries follow by
-/// cascade and triggers), records it as deleted, and drops every queued op
-/// about it.
+/// Deletes a conversation (its messages, their attachment texts and their
+/// index entries follow by cascade and triggers), records it as deleted,
+/// and drops every queued op about it.
 pub(crate) fn forget_conversation(conn: &Connection, id: ConversationId) -> Result<()> {
     let id = id.as_uuid();
     conn.execute("DELETE FROM conversations WHERE id = ?1", [id])?;
@@ -224,7 +244,8 @@ pub(crate) fn forget_conversation(conn: &Connection, id: ConversationId) -> Resu
     Ok(())
 }
 
-/// Deletes one message, records it as deleted and drops its queued op.
+/// Deletes one message (its attachment texts follow by cascade), records it
+/// as deleted and drops its queued op.
 pub(crate) fn forget_message(
     conn: &Connection,
     id: MessageId,
@@ -283,7 +304,7 @@ pub(crate) fn insert_message(conn: &Connection, m: &Message) -> Result<bool> {
 /// Queues `op`; returns its seq.
 pub(crate) fn enqueue(conn: &Connection, op: &OutboxOp) -> Result<i64> {
     let (message_id, changed_at) = match op {
-        OutboxOp::AddMessage { message } => (Some(message.id.as_uuid()), None),
+        OutboxOp::AddMessage { message, .. } => (Some(message.id.as_uuid()), None),
         OutboxOp::DeleteMessage { id, .. } => (Some(id.as_uuid()), None),
         OutboxOp::RenameConversation { changed_at, .. } => (None, Some(ts(*changed_at)?)),
         _ => (None, None),

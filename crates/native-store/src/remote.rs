@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::local::{self, State};
 use crate::rows::ts;
-use crate::{ApplyReport, RemoteBatch, Result, Store, StoreError, Tombstone};
+use crate::{ApplyReport, RemoteBatch, Result, Store, StoreError, Tombstone, texts};
 
 impl Store {
     /// Stores a batch from the server and its cursor in one transaction: on
@@ -21,7 +21,10 @@ impl Store {
     /// Messages already cached are ignored. A message whose conversation is
     /// neither cached, in the batch, nor deleted is an error
     /// ([`StoreError::UnknownConversation`]): the sync engine must send a
-    /// conversation no later than its messages.
+    /// conversation no later than its messages. Attachment texts come last,
+    /// so a text may belong to a message of the same batch; one whose
+    /// message is not cached then is ignored, and one that breaks
+    /// native-core's rules fails the batch ([`StoreError::Invalid`]).
     pub fn apply_remote(&self, batch: &RemoteBatch) -> Result<ApplyReport> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -49,6 +52,14 @@ impl Store {
         for message in &batch.messages {
             if insert_remote_message(&tx, message)? {
                 report.messages_inserted += 1;
+            } else {
+                report.ignored += 1;
+            }
+        }
+        for text in &batch.attachment_texts {
+            text.check()?;
+            if texts::insert_remote_text(&tx, text)? {
+                report.attachment_texts_inserted += 1;
             } else {
                 report.ignored += 1;
             }

@@ -9,9 +9,12 @@ pub(crate) const V1_BASE: &str = include_str!("../migrations/0001_base.sql");
 pub(crate) const V2_SEARCH_OUTBOX: &str = include_str!("../migrations/0002_search_outbox.sql");
 /// Version 3: the outbox accepts message deletions.
 pub(crate) const V3_DELETE_MESSAGE: &str = include_str!("../migrations/0003_delete_message.sql");
+/// Version 4: the text extracted from a message's attachments.
+pub(crate) const V4_ATTACHMENT_TEXTS: &str =
+    include_str!("../migrations/0004_attachment_texts.sql");
 
 /// The number of steps below, which is the latest `user_version`.
-pub(crate) const LATEST: u32 = 3;
+pub(crate) const LATEST: u32 = 4;
 
 /// Every step in order. Steps are append-only: a released step is never
 /// edited, since databases in the field have already run it.
@@ -20,6 +23,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(V1_BASE),
         M::up(V2_SEARCH_OUTBOX),
         M::up(V3_DELETE_MESSAGE),
+        M::up(V4_ATTACHMENT_TEXTS),
     ])
 }
 

@@ -1,6 +1,6 @@
 //! The values the store takes and returns.
 
-use native_core::{Conversation, ConversationId, Message, MessageId};
+use native_core::{AttachmentText, Conversation, ConversationId, Message, MessageId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -10,6 +10,11 @@ pub struct RemoteBatch {
     pub conversations: Vec<Conversation>,
     pub messages: Vec<Message>,
     pub tombstones: Vec<Tombstone>,
+    /// The texts of attachments of messages (of this batch or already
+    /// cached). A text whose message is not cached once the batch's messages
+    /// are stored (deleted here, or never sent) is ignored, as is one
+    /// already cached.
+    pub attachment_texts: Vec<AttachmentText>,
     /// A sync cursor (key, value) to store with the rows: it only ever
     /// advances together with the data it covers.
     pub cursor: Option<(String, String)>,
@@ -37,11 +42,13 @@ pub struct ApplyReport {
     pub local_titles_kept: usize,
     /// Messages that were new to the cache.
     pub messages_inserted: usize,
-    /// Rows ignored because they were deleted (deletion wins), or messages
-    /// already cached.
+    /// Rows ignored because they were deleted (deletion wins), messages and
+    /// attachment texts already cached, or texts whose message is not.
     pub ignored: usize,
     /// Tombstones applied.
     pub tombstones: usize,
+    /// Attachment texts that were new to the cache.
+    pub attachment_texts_inserted: usize,
 }
 
 /// A local change waiting to be sent, in the order it was made.
@@ -56,7 +63,9 @@ pub struct OutboxEntry {
 }
 
 /// One change for the server. Stored as this enum's JSON, so a variant's
-/// shape is part of the on-disk format: add variants, never change one.
+/// shape is part of the on-disk format: add variants, or fields that
+/// default when absent (so ops queued by an earlier build still decode);
+/// never change or remove one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum OutboxOp {
@@ -76,6 +85,12 @@ pub enum OutboxOp {
     },
     AddMessage {
         message: Message,
+        /// The texts of the message's attachments, sent right after it
+        /// (the server's rows refer to the message). Added in schema
+        /// version 4; absent from the JSON when empty, as in every op
+        /// queued before.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        texts: Vec<AttachmentText>,
     },
     DeleteMessage {
         id: MessageId,
@@ -98,7 +113,7 @@ impl OutboxOp {
         match self {
             Self::CreateConversation { conversation } => conversation.id,
             Self::RenameConversation { id, .. } | Self::DeleteConversation { id } => *id,
-            Self::AddMessage { message } => message.conversation_id,
+            Self::AddMessage { message, .. } => message.conversation_id,
             Self::DeleteMessage {
                 conversation_id, ..
             } => *conversation_id,
@@ -147,6 +162,11 @@ pub struct Backup {
     pub version: u32,
     pub conversations: Vec<Conversation>,
     pub messages: Vec<Message>,
+    /// The texts of the messages' attachments. Absent from files written
+    /// before they were kept (and from files without any), and ignored by
+    /// builds that predate them, so the format version stays the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_texts: Vec<AttachmentText>,
 }
 
 /// What [`crate::Store::import`] merged.

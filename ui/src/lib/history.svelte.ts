@@ -9,6 +9,7 @@ import type { Backend, ConversationItem, ErrorBody, ExportFormat, MessageItem, O
 import { toErrorBody } from './errors';
 import { backupFileName, EXTENSIONS, exportFileName } from './history/files';
 import { groupConversations, type ConversationGroup } from './history/groups';
+import { reuseRows } from './history/reuse';
 import { checkTitle } from './history/title';
 import { t } from './i18n';
 import { SearchModel } from './search.svelte';
@@ -164,7 +165,8 @@ export class HistoryModel {
     if (request !== this.#listRequest || user !== this.user) return;
     this.now = this.#clockFn();
     if (result.status === 'ok') {
-      this.conversations = result.data;
+      const next = reuseRows(this.conversations, result.data);
+      if (next !== this.conversations) this.conversations = next;
       this.list = { kind: 'ready' };
     } else {
       this.list = { kind: 'failed', error: result.error };
@@ -349,7 +351,11 @@ export class HistoryModel {
     const result = await guard(() => this.backend.conversationMessages(id));
     if (request !== this.#messagesRequest || this.current?.id !== id) return;
     if (result.status === 'ok') {
-      this.current = { id, state: 'ready', messages: result.data, error: null, focus: this.current.focus };
+      const before = this.current;
+      const messages = before.state === 'ready' ? reuseRows(before.messages, result.data) : result.data;
+      // A reload that changed nothing leaves the open conversation as it is.
+      if (before.state === 'ready' && messages === before.messages && before.error === null) return;
+      this.current = { id, state: 'ready', messages, error: null, focus: before.focus };
     } else if (quiet && result.error.code === 'not_found') {
       // Deleted elsewhere since it was opened.
       this.current = null;

@@ -213,8 +213,11 @@ impl HistoryHub {
                 .map_err(|_| AppError::Internal("a sync cursor could not be written"))?;
             batch.cursor = Some((stream.key().to_owned(), cursor));
             let report = blocking(store, move |s| s.apply_remote(&batch)).await?;
-            progress.changed |=
-                report.conversations_upserted + report.messages_inserted + report.tombstones > 0;
+            progress.changed |= report.conversations_upserted
+                + report.messages_inserted
+                + report.tombstones
+                + report.attachment_texts_inserted
+                > 0;
             progress.fetched = progress
                 .fetched
                 .saturating_add(u32::try_from(rows).unwrap_or(u32::MAX));
@@ -258,6 +261,17 @@ async fn fetch(
         Stream::Messages => {
             let page = remote.messages_page(token, after, MAX_PAGE).await?;
             batch.messages = page.rows;
+            // The texts of the page's attachments go into the same batch, so
+            // they are stored with their messages and the cursor, or not at
+            // all. Only attachments with a sha256 can have one: rows from
+            // the original web app have none.
+            let with_files: Vec<MessageId> = batch
+                .messages
+                .iter()
+                .filter(|m| m.attachments.iter().any(|a| a.sha256.is_some()))
+                .map(|m| m.id)
+                .collect();
+            batch.attachment_texts = remote.attachment_texts(token, &with_files).await?;
             let last = batch.messages.last();
             (
                 last.map(|m| Keyset {
@@ -278,6 +292,7 @@ async fn fetch(
             (last, page.server_time)
         }
     };
+    // Texts are not counted: `rows` says whether the page was full.
     let rows = batch.conversations.len() + batch.messages.len() + batch.tombstones.len();
     Ok((batch, last, rows, server_time))
 }
@@ -343,7 +358,13 @@ async fn send(
             remote.rename_conversation(token, *id, title).await
         }
         OutboxOp::DeleteConversation { id } => remote.delete_conversation(token, *id).await,
-        OutboxOp::AddMessage { message } => remote.add_message(token, message).await,
+        OutboxOp::AddMessage { message, texts } => {
+            // The texts' rows refer to the message, so it goes first. Both
+            // writes ignore duplicates: if the texts fail, replaying the op
+            // sends the message again harmlessly, then the texts.
+            remote.add_message(token, message).await?;
+            remote.add_attachment_texts(token, texts).await
+        }
         OutboxOp::DeleteMessage { id, .. } => remote.delete_message(token, *id).await,
     }
 }

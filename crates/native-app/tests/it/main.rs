@@ -2,6 +2,7 @@
 
 mod billing;
 mod chat;
+mod history_attachments;
 mod history_offline;
 mod history_support;
 mod history_sync;

@@ -3,8 +3,12 @@
 
 use std::collections::HashSet;
 
-use native_client::{ClientError, HistoryRemote, Keyset, MAX_PAGE, Rest, TombstoneKind};
-use native_core::{ConversationId, Message, MessageId, MessageStatus, Role, UserId};
+use native_client::{
+    ClientError, HistoryRemote, Keyset, MAX_PAGE, Rest, TEXT_IDS_PER_REQUEST, TombstoneKind,
+};
+use native_core::{
+    Attachment, AttachmentText, ConversationId, Message, MessageId, MessageStatus, Role, UserId,
+};
 use native_testkit::Stack;
 use serde_json::{Value, json};
 
@@ -194,6 +198,161 @@ async fn writes_are_idempotent_and_deletions_leave_tombstones() {
     assert!(
         matches!(late, Err(ClientError::Http { status: 403, code: Some(ref c), .. }) if c == "42501"),
         "{late:?}"
+    );
+}
+
+/// A digest made of one repeated byte, distinct per `n`.
+fn sha(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+fn refused_by_rls(result: &Result<(), ClientError>) -> bool {
+    matches!(result, Err(ClientError::Http { status: 403, code: Some(c), .. }) if c == "42501")
+}
+
+#[tokio::test]
+async fn attachment_texts_are_the_owners_idempotent_and_go_with_their_message() {
+    let stack = Stack::start().await.expect("stack");
+    let (rest, history) = remote(&stack);
+    let owner = sign_up(&stack, "texts@example.com").await;
+    let other = sign_up(&stack, "texts-other@example.com").await;
+    let id = ConversationId::new_random();
+    history
+        .create_conversation(&owner.token, owner.id, id, "Files")
+        .await
+        .expect("create");
+    let mut question = message(id, "Résume ce PDF");
+    question.attachments = vec![Attachment {
+        name: "rapport.pdf".into(),
+        mime_type: "application/pdf".into(),
+        size: 12_345,
+        sha256: Some(sha(0xa1)),
+        pages: Some(3),
+        chars: Some(11),
+    }];
+    history
+        .add_message(&owner.token, &question)
+        .await
+        .expect("message");
+    let texts = vec![
+        AttachmentText::parse(question.id, &sha(0xa1), "Le rapport.").expect("text"),
+        AttachmentText::parse(question.id, &sha(0xb2), "é".repeat(8_000)).expect("text"),
+    ];
+    for _ in 0..2 {
+        history
+            .add_attachment_texts(&owner.token, &texts)
+            .await
+            .expect("texts (and their retry)");
+    }
+    // A replay with other content keeps the first: a text is written once.
+    let changed = AttachmentText::parse(question.id, &sha(0xa1), "autre").expect("text");
+    history
+        .add_attachment_texts(&owner.token, &[changed])
+        .await
+        .expect("a duplicate is ignored");
+    history
+        .add_attachment_texts(&owner.token, &[])
+        .await
+        .expect("nothing to send");
+
+    let mut read = history
+        .attachment_texts(&owner.token, &[question.id])
+        .await
+        .expect("read");
+    read.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+    assert_eq!(read, texts, "stored once each, as first written");
+    let pulled = history
+        .messages_page(&owner.token, None, 10)
+        .await
+        .expect("messages")
+        .rows;
+    assert_eq!(pulled[0].attachments, question.attachments);
+    assert_eq!(pulled[0].content, "Résume ce PDF", "the text is not in it");
+
+    // Another user neither reads them nor adds texts to the owner's message.
+    assert!(
+        history
+            .attachment_texts(&other.token, &[question.id])
+            .await
+            .expect("read as other")
+            .is_empty()
+    );
+    let intruding = AttachmentText::parse(question.id, &sha(0xc3), "injected").expect("text");
+    let refused = history
+        .add_attachment_texts(&other.token, std::slice::from_ref(&intruding))
+        .await;
+    assert!(refused_by_rls(&refused), "{refused:?}");
+    // Nor can the owner add texts to a message that is not there.
+    let nowhere = AttachmentText::parse(MessageId::new_random(), &sha(1), "x").expect("text");
+    let refused = history.add_attachment_texts(&owner.token, &[nowhere]).await;
+    assert!(refused_by_rls(&refused), "{refused:?}");
+    assert_eq!(
+        history
+            .attachment_texts(&owner.token, &[question.id])
+            .await
+            .expect("read")
+            .len(),
+        2
+    );
+
+    // Ids are asked for in chunks: texts of messages in different chunks
+    // all come back.
+    let many: Vec<Value> = (0..TEXT_IDS_PER_REQUEST + 50)
+        .map(|i| json!({"id": MessageId::new_random(), "conversation_id": id, "role": "user", "content": format!("m{i}")}))
+        .collect();
+    let ids: Vec<MessageId> = many
+        .iter()
+        .map(|m| MessageId::parse(m["id"].as_str().expect("id")).expect("uuid"))
+        .collect();
+    let insert = rest
+        .from("messages", Some(&owner.token))
+        .expect("builder")
+        .insert(Value::from(many).to_string());
+    Rest::execute_write(insert, "return=minimal")
+        .await
+        .expect("bulk insert");
+    let spread = [
+        ids[0],
+        ids[TEXT_IDS_PER_REQUEST - 1],
+        ids[TEXT_IDS_PER_REQUEST + 49],
+    ];
+    let spread_texts: Vec<AttachmentText> = spread
+        .iter()
+        .map(|m| AttachmentText::parse(*m, &sha(0xd4), m.to_string()).expect("text"))
+        .collect();
+    history
+        .add_attachment_texts(&owner.token, &spread_texts)
+        .await
+        .expect("texts of many messages");
+    let mut asked = ids.clone();
+    asked.push(question.id);
+    let found = history
+        .attachment_texts(&owner.token, &asked)
+        .await
+        .expect("read in chunks");
+    assert_eq!(found.len(), 5, "{found:?}");
+    for text in &spread_texts {
+        assert!(found.contains(text), "{text:?}");
+    }
+
+    // Texts go with their message.
+    history
+        .delete_message(&owner.token, question.id)
+        .await
+        .expect("delete");
+    assert!(
+        history
+            .attachment_texts(&owner.token, &[question.id])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert!(
+        history
+            .attachment_texts(&owner.token, &[])
+            .await
+            .expect("no ids, no request")
+            .is_empty()
     );
 }
 

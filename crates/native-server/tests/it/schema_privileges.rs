@@ -41,6 +41,10 @@ struct Ctx {
 
 const ACTORS: [&str; 4] = ["anon", "A", "B", "service"];
 
+/// Two file hashes for A's attachment text rows.
+const SHA_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const SHA_B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
 fn cases(c: &Ctx) -> Vec<TableCase> {
     let a = c.a.id;
     let by_user =
@@ -71,6 +75,18 @@ fn cases(c: &Ctx) -> Vec<TableCase> {
             filter: format!("id=eq.{}", c.message),
             clear_sql: String::new(),
             insert: json!({"conversation_id": c.conversation, "role": "user", "content": "hi"}),
+            update: json!({"content": "forged"}),
+            expect: ["DDDD", "RODO", "NDDN", "ROOO"],
+        },
+        TableCase {
+            table: "attachment_texts",
+            columns: "*",
+            filter: format!("message_id=eq.{}", c.message),
+            clear_sql: format!(
+                "delete from public.attachment_texts where message_id = '{}'",
+                c.message
+            ),
+            insert: json!({"message_id": c.message, "sha256": SHA_B, "content": "page one"}),
             update: json!({"content": "forged"}),
             expect: ["DDDD", "RODO", "NDDN", "ROOO"],
         },
@@ -206,6 +222,7 @@ async fn reset(db: &PgPool, c: &Ctx) {
            on conflict (plan) do update set allowance = 500000;
          insert into public.conversations (id, user_id, title) values ('{conv}', '{a}', 'A''s chat');
          insert into public.messages (id, conversation_id, role, content) values ('{msg}', '{conv}', 'user', 'hello');
+         insert into public.attachment_texts (message_id, sha256, content) values ('{msg}', '{SHA_A}', 'extracted');
          insert into public.deleted_records (user_id, record_type, record_id, conversation_id)
            values ('{a}', 'conversation', gen_random_uuid(), gen_random_uuid());
          insert into public.token_usage_monthly (user_id, month, tokens_used) values ('{a}', '2026-11', 10);

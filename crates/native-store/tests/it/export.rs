@@ -64,6 +64,7 @@ fn importing_twice_adds_nothing_the_second_time() {
         version: BACKUP_VERSION,
         conversations: vec![c.clone()],
         messages: vec![message(&c, "one", 1), message(&c, "two", 2)],
+        attachment_texts: Vec::new(),
     };
     let first = store.import(&backup, c.user_id).unwrap();
     let second = store.import(&backup, c.user_id).unwrap();
@@ -98,6 +99,7 @@ fn import_skips_deleted_and_orphan_rows_and_refuses_newer_formats() {
             gone_messages[0].clone(),
             message(&orphan_parent, "orphan", 1),
         ],
+        attachment_texts: Vec::new(),
     };
     let report = store.import(&backup, gone.user_id).unwrap();
     assert_eq!(

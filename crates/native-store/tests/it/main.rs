@@ -8,3 +8,4 @@ mod read;
 mod remote;
 mod search;
 mod support;
+mod texts;

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use native_core::{ConversationId, UserId};
-use native_store::{OpenReport, SCHEMA_VERSION, Store, StoreError};
+use native_core::{AttachmentText, ConversationId, UserId};
+use native_store::{OpenReport, OutboxOp, SCHEMA_VERSION, Store, StoreError};
 use rusqlite::{Connection, params};
 
 use crate::support::{at, conversation, message, synced, user};
@@ -16,6 +16,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0001_base.sql"),
     include_str!("../../migrations/0002_search_outbox.sql"),
     include_str!("../../migrations/0003_delete_message.sql"),
+    include_str!("../../migrations/0004_attachment_texts.sql"),
 ];
 
 fn assert_send_sync<T: Send + Sync>() {}
@@ -254,5 +255,68 @@ fn a_database_truncated_mid_file_is_moved_aside_and_replaced() {
         store.cursor("messages").unwrap(),
         None,
         "so the next sync starts over"
+    );
+}
+
+#[test]
+fn a_version_3_cache_keeps_its_queued_message_and_takes_texts_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let (conversation_id, message_ids) = build_old_database(&path, 3);
+    // A message queued by version 3: its op as that build wrote it.
+    let c = conversation("Recette du café", 0);
+    let c = native_core::Conversation {
+        id: conversation_id,
+        ..c
+    };
+    let queued = message(&c, "pas encore envoyé", 10);
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO messages (id, conversation_id, role, content, created_at)
+         VALUES (?1, ?2, 'user', ?3, ?4)",
+        params![
+            queued.id.as_uuid(),
+            conversation_id.as_uuid(),
+            queued.content,
+            i64::try_from(queued.created_at.unix_timestamp_nanos()).unwrap()
+        ],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO outbox (kind, conversation_id, message_id, op, created_at)
+         VALUES ('add_message', ?1, ?2, ?3, 0)",
+        params![
+            conversation_id.as_uuid(),
+            queued.id.as_uuid(),
+            serde_json::json!({"op": "add_message", "message": queued}).to_string()
+        ],
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.open_report().migrated_from, Some(3));
+    let outbox = store.outbox().unwrap();
+    assert_eq!(
+        outbox.iter().map(|e| &e.op).collect::<Vec<_>>(),
+        [&OutboxOp::AddMessage {
+            message: queued.clone(),
+            texts: Vec::new()
+        }]
+    );
+    assert!(store.messages(conversation_id).unwrap()[3].pending);
+
+    // The new table is there, empty, and takes a message's texts.
+    assert!(store.attachment_texts(message_ids[0]).unwrap().is_empty());
+    let with_file = message(&c, "avec un fichier", 20);
+    let text = AttachmentText::parse(with_file.id, &"0f".repeat(32), "texte").unwrap();
+    store
+        .add_message_with_texts(&with_file, std::slice::from_ref(&text))
+        .unwrap();
+    assert_eq!(
+        store
+            .conversation_attachment_texts(conversation_id)
+            .unwrap(),
+        [text]
     );
 }

@@ -29,7 +29,10 @@ fn local_changes_are_applied_and_queued_in_order() {
             OutboxOp::CreateConversation {
                 conversation: c.clone()
             },
-            OutboxOp::AddMessage { message: m.clone() },
+            OutboxOp::AddMessage {
+                message: m.clone(),
+                texts: Vec::new()
+            },
             OutboxOp::RenameConversation {
                 id: c.id,
                 title: "greeting".into(),

@@ -225,7 +225,8 @@ fn a_tombstone_drops_the_queued_ops_of_what_it_deletes() {
     assert_eq!(
         ops,
         [OutboxOp::AddMessage {
-            message: unsent_elsewhere
+            message: unsent_elsewhere,
+            texts: Vec::new()
         }]
     );
 }
