@@ -1,0 +1,10 @@
+//! native-files against generated files of every kind: one test binary.
+
+mod corpus;
+mod detect;
+mod images;
+mod limits;
+mod pdf;
+mod support;
+mod text;
+mod wire;
