@@ -20,6 +20,7 @@ mod plan;
 mod prompt;
 mod provider;
 mod title;
+mod turn;
 
 pub use billing::{PaymentLink, Price, Product, STRIPE_PAYMENT_LINK_HOST, TOKEN_PACK_TOKENS};
 pub use chat::{ChatEvent, ChatMode, Usage};
@@ -36,9 +37,13 @@ pub use message::{
 };
 pub use period::PeriodKey;
 pub use plan::{Plan, Quota};
-pub use prompt::{PromptBudget, Turn, budget_prompt, estimate_prompt_tokens, estimate_tokens};
+pub use prompt::{
+    IMAGE_TOKENS_ESTIMATE, PromptBudget, budget_prompt, estimate_prompt_tokens, estimate_tokens,
+    keep_newest_images,
+};
 pub use provider::ProviderKind;
 pub use title::{
     ConversationTitle, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS, MAX_TITLE_WORDS, MessageText,
     title_from_reply, title_from_text,
 };
+pub use turn::{ImageForm, ImageUrl, Parts, Turn};

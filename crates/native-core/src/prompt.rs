@@ -5,27 +5,7 @@
 //! original product's: 60,000 characters in all, system turns capped at
 //! 6,000 each, and a conversation over 250,000 characters refused outright.
 
-use serde::{Deserialize, Serialize};
-
-/// One turn of a prompt, system turns included (those come from the operator).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Turn {
-    pub role: String,
-    pub content: String,
-}
-
-impl Turn {
-    pub fn new(role: &str, content: impl Into<String>) -> Self {
-        Self {
-            role: role.to_owned(),
-            content: content.into(),
-        }
-    }
-
-    fn chars(&self) -> usize {
-        self.content.chars().count()
-    }
-}
+use crate::Turn;
 
 /// The limits, in characters (Unicode scalar values, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +39,8 @@ pub fn budget_prompt(system: &[Turn], history: &[Turn], budget: PromptBudget) ->
     let mut out: Vec<Turn> = system
         .iter()
         .map(|t| Turn {
-            role: t.role.clone(),
             content: truncate(&t.content, budget.system_turn_chars),
+            ..t.clone()
         })
         .collect();
     let mut left = budget
@@ -75,8 +55,8 @@ pub fn budget_prompt(system: &[Turn], history: &[Turn], budget: PromptBudget) ->
         } else {
             if kept.is_empty() && left > 0 {
                 kept.push(Turn {
-                    role: turn.role.clone(),
                     content: truncate(&turn.content, left),
+                    ..turn.clone()
                 });
             }
             break;
@@ -99,12 +79,40 @@ pub fn estimate_tokens(chars: usize) -> u64 {
 /// four per turn is OpenAI's documented figure and above Mistral's.
 const TOKENS_PER_TURN: u64 = 4;
 
+/// What one image part is reckoned to cost before the provider counts it:
+/// a 1568 px square (the largest the app sends) in 28 px patches, as
+/// Mistral Small's vision encoder reads it, is 56 × 56 tokens plus one
+/// break per row. Only reservations and settlements without `usage` use it.
+pub const IMAGE_TOKENS_ESTIMATE: u64 = 56 * 57;
+
 /// The estimated prompt tokens of the turns actually sent.
 pub fn estimate_prompt_tokens(turns: &[Turn]) -> u64 {
     turns.iter().fold(0u64, |sum, turn| {
+        let images = u64::try_from(turn.images.len()).unwrap_or(u64::MAX);
         sum.saturating_add(estimate_tokens(turn.chars()))
             .saturating_add(TOKENS_PER_TURN)
+            .saturating_add(images.saturating_mul(IMAGE_TOKENS_ESTIMATE))
     })
+}
+
+/// Keeps the newest `max` images of the turns and drops the older ones, so
+/// that a long conversation with pictures neither outgrows the request
+/// limit nor pays for pictures the user has moved on from. Returns how
+/// many were dropped. The app and the gateway apply the same rule.
+pub fn keep_newest_images(turns: &mut [Turn], max: usize) -> usize {
+    let mut kept = 0;
+    let mut dropped = 0;
+    for turn in turns.iter_mut().rev() {
+        let room = max - kept;
+        if turn.images.len() > room {
+            let cut = turn.images.len() - room;
+            // Within a turn the last images are the newest.
+            turn.images.drain(..cut);
+            dropped += cut;
+        }
+        kept += turn.images.len();
+    }
+    dropped
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
@@ -117,6 +125,7 @@ fn truncate(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ImageUrl;
 
     fn budget(total: usize) -> PromptBudget {
         PromptBudget {
@@ -171,6 +180,25 @@ mod tests {
         assert_eq!(estimate_tokens(9), 3);
         let turns = [Turn::new("system", "éééé"), Turn::new("user", "abcde")];
         assert_eq!(estimate_prompt_tokens(&turns), 1 + 4 + 2 + 4);
+    }
+
+    #[test]
+    fn images_are_reckoned_per_part_and_the_oldest_dropped_first() {
+        let image = ImageUrl::from_bytes("image/png", b"x").expect("png");
+        let mut turns = [
+            Turn::new("user", "a").with_images(vec![image.clone(), image.clone()]),
+            Turn::new("assistant", "b"),
+            Turn::new("user", "c").with_images(vec![image.clone(), image.clone()]),
+        ];
+        assert_eq!(
+            estimate_prompt_tokens(&turns[..1]),
+            1 + 4 + 2 * IMAGE_TOKENS_ESTIMATE
+        );
+        assert_eq!(keep_newest_images(&mut turns, 3), 1);
+        let counts: Vec<_> = turns.iter().map(|t| t.images.len()).collect();
+        assert_eq!(counts, [1, 0, 2]);
+        assert_eq!(keep_newest_images(&mut turns, 0), 3);
+        assert!(turns.iter().all(|t| t.images.is_empty()));
     }
 
     #[test]

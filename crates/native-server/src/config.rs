@@ -67,6 +67,11 @@ pub struct ChatSettings {
     pub reason_prompt: String,
     /// Models clients may ask for besides the provider's default one.
     pub extra_models: Vec<String>,
+    /// Models that read image parts (env `VISION_MODELS`); a request with
+    /// pictures for any other model is refused with a clear message.
+    pub vision_models: Vec<String>,
+    /// The most images one prompt carries; older ones are dropped first.
+    pub max_images: usize,
     /// The most output tokens a request may reserve and ask for.
     pub max_output_tokens: u32,
     pub temperature: f32,
@@ -226,6 +231,15 @@ impl std::fmt::Debug for Settings {
 pub const MISTRAL_BASE_URL: &str = "https://api.mistral.ai/v1";
 pub const DEFAULT_MODEL: &str = "mistral-small-latest";
 
+/// Mistral's models that read images (see `shared/reference/providers.md`
+/// for the default one); `VISION_MODELS` replaces the list.
+pub const DEFAULT_VISION_MODELS: &[&str] = &[
+    "mistral-small-latest",
+    "mistral-medium-latest",
+    "pixtral-large-latest",
+    "pixtral-12b-latest",
+];
+
 /// The original's default system prompt: a helpful assistant named Native AI
 /// that answers in French, clearly and concisely.
 pub const DEFAULT_SYSTEM_PROMPT: &str = "Tu es Native AI, un assistant utile. \
@@ -266,14 +280,21 @@ impl Default for ChatSettings {
             deep_search_prompt: DEFAULT_DEEP_SEARCH_PROMPT.to_owned(),
             reason_prompt: DEFAULT_REASON_PROMPT.to_owned(),
             extra_models: Vec::new(),
+            vision_models: DEFAULT_VISION_MODELS
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
+            // Mistral accepts 8 images per request; the app attaches at most 6.
+            max_images: 8,
             max_output_tokens: 4096,
             temperature: 0.4,
             budget: PromptBudget::default(),
             max_streams_per_user: 4,
-            // A 250,000-character history is at most 1 MB of UTF-8, 1.5 MB
-            // if every character is JSON-escaped: 4 MiB leaves room for the
-            // 413 to come from the history rule, with its clear message.
-            body_limit_bytes: 4 * 1024 * 1024,
+            // A 250,000-character history is at most 1.5 MB even with every
+            // character JSON-escaped, so the 413 for a long history comes from
+            // the history rule with its clear message. Eight images the app
+            // sends (1568 px, JPEG or PNG, as base64) fit in the rest.
+            body_limit_bytes: 32 * 1024 * 1024,
             // The original's server timeout.
             first_byte_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(60),
@@ -361,6 +382,10 @@ impl Settings {
                 .unwrap_or(defaults.deep_search_prompt.clone()),
             reason_prompt: var("REASON_PROMPT").unwrap_or(defaults.reason_prompt.clone()),
             extra_models: env_list("ALLOWED_MODELS"),
+            vision_models: match var("VISION_MODELS") {
+                Some(_) => env_list("VISION_MODELS"),
+                None => defaults.vision_models.clone(),
+            },
             max_output_tokens,
             ..defaults
         };

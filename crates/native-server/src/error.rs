@@ -27,6 +27,8 @@ pub enum ApiError {
     AuthUnavailable,
     #[error("this model is not available; GET /v1/models lists those that are")]
     ModelNotAllowed,
+    #[error("the model {0} cannot read images; choose one of {1}, or remove the pictures")]
+    ModelNotVision(String, String),
     #[error("the token quota is used up until the period ends or credits are added")]
     QuotaExceeded(QuotaRefusal),
     #[error("at most {0} replies may stream at once; wait for one to finish")]
@@ -73,6 +75,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::AuthUnavailable => "auth_unavailable",
             Self::ModelNotAllowed => "model_not_allowed",
+            Self::ModelNotVision(..) => "model_not_vision",
             Self::QuotaExceeded(_) => "quota_exceeded",
             Self::TooManyStreams(_) => "too_many_streams",
             Self::RateLimited { .. } => "rate_limited",
@@ -92,9 +95,10 @@ impl ApiError {
             Self::DatabaseUnavailable(_) | Self::AuthUnavailable | Self::BillingNotConfigured => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::BadRequest(_) | Self::ModelNotAllowed | Self::InvalidSignature(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::BadRequest(_)
+            | Self::ModelNotAllowed
+            | Self::ModelNotVision(..)
+            | Self::InvalidSignature(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::QuotaExceeded(_) => StatusCode::PAYMENT_REQUIRED,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use eventsource_stream::{EventStreamError, Eventsource};
 use futures::{Stream, StreamExt};
-use native_core::{ProviderKind, StreamOptions, Turn, Usage};
+use native_core::{ImageForm, Parts, ProviderKind, StreamOptions, Turn, Usage};
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use serde::{Deserialize, Serialize};
@@ -45,12 +45,41 @@ pub struct UpstreamRequest<'a> {
 #[derive(Serialize)]
 struct Body<'a> {
     model: &'a str,
-    messages: &'a [Turn],
+    messages: Messages<'a>,
     temperature: f32,
     max_tokens: u32,
     stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream_options: Option<StreamOptions>,
+}
+
+/// The turns as the provider reads them: pictures as `image_url` parts in
+/// the form its documentation gives (Mistral: a bare data URL; OpenAI: an
+/// object with `url`).
+struct Messages<'a>(&'a [Turn], ImageForm);
+
+impl Serialize for Messages<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            role: &'a str,
+            content: Content<'a>,
+        }
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum Content<'a> {
+            Text(&'a str),
+            Parts(Parts<'a>),
+        }
+        serializer.collect_seq(self.0.iter().map(|turn| Wire {
+            role: &turn.role,
+            content: if turn.images.is_empty() {
+                Content::Text(&turn.content)
+            } else {
+                Content::Parts(Parts(turn, self.1))
+            },
+        }))
+    }
 }
 
 /// One chunk's meaning.
@@ -133,7 +162,13 @@ impl Provider {
     pub async fn stream(&self, request: UpstreamRequest<'_>) -> Result<Upstream, ApiError> {
         let body = Body {
             model: request.model,
-            messages: request.messages,
+            messages: Messages(
+                request.messages,
+                match self.kind {
+                    ProviderKind::OpenAiCompatible => ImageForm::Object,
+                    _ => ImageForm::String,
+                },
+            ),
             temperature: request.temperature,
             max_tokens: request.max_tokens,
             stream: true,

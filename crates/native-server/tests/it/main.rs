@@ -13,6 +13,7 @@ mod billing_resolution;
 mod billing_signature;
 mod chat_auth;
 mod chat_errors;
+mod chat_images;
 mod chat_quota;
 mod chat_relay;
 mod gateway;

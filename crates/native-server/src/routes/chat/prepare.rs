@@ -2,7 +2,9 @@
 //! size, model, `max_tokens`), the operator's system turns, and the prompt
 //! budget. Pure, so every rule is unit-tested here.
 
-use native_core::{ChatMode, ChatRequest, Turn, budget_prompt, estimate_prompt_tokens};
+use native_core::{
+    ChatMode, ChatRequest, Turn, budget_prompt, estimate_prompt_tokens, keep_newest_images,
+};
 
 use crate::ApiError;
 use crate::Settings;
@@ -27,7 +29,7 @@ impl Prepared {
     }
 }
 
-pub fn prepare(settings: &Settings, request: ChatRequest) -> Result<Prepared, ApiError> {
+pub fn prepare(settings: &Settings, mut request: ChatRequest) -> Result<Prepared, ApiError> {
     check_turns(&request.messages)?;
     if request
         .messages
@@ -59,13 +61,15 @@ pub fn prepare(settings: &Settings, request: ChatRequest) -> Result<Prepared, Ap
         Some(asked) => asked.min(chat.max_output_tokens),
         None => chat.max_output_tokens,
     };
+    see_images(settings, &model, &mut request.messages)?;
     let mut system = vec![Turn::new("system", chat.system_prompt.clone())];
     match request.mode {
         ChatMode::Standard => {}
         ChatMode::DeepSearch => system.push(Turn::new("system", chat.deep_search_prompt.clone())),
         ChatMode::Reason => system.push(Turn::new("system", chat.reason_prompt.clone())),
     }
-    let prompt = budget_prompt(&system, &request.messages, chat.budget);
+    let mut prompt = budget_prompt(&system, &request.messages, chat.budget);
+    keep_newest_images(&mut prompt, chat.max_images);
     let prompt_estimate = estimate_prompt_tokens(&prompt);
     Ok(Prepared {
         model,
@@ -75,6 +79,34 @@ pub fn prepare(settings: &Settings, request: ChatRequest) -> Result<Prepared, Ap
         stream: request.stream,
         include_usage: request.stream_options.is_some_and(|o| o.include_usage),
     })
+}
+
+/// Pictures go only to a model that reads them. When the question itself
+/// carries one, a model that cannot is refused with a message naming those
+/// that can; pictures of earlier turns are left out instead, so that
+/// switching to such a model mid-conversation still works for text.
+fn see_images(settings: &Settings, model: &str, turns: &mut [Turn]) -> Result<(), ApiError> {
+    let vision = &settings.chat.vision_models;
+    if vision.iter().any(|m| m == model) {
+        return Ok(());
+    }
+    if turns.last().is_some_and(|turn| !turn.images.is_empty()) {
+        let allowed: Vec<String> = settings
+            .models()
+            .into_iter()
+            .filter(|m| vision.contains(m))
+            .collect();
+        let choices = if allowed.is_empty() {
+            "none is offered here".to_owned()
+        } else {
+            allowed.join(", ")
+        };
+        return Err(ApiError::ModelNotVision(model.to_owned(), choices));
+    }
+    for turn in turns {
+        turn.images.clear();
+    }
+    Ok(())
 }
 
 /// Clients send only `user` and `assistant` turns: the operator's system
@@ -126,6 +158,8 @@ mod tests {
                 deep_search_prompt: "DEEP".into(),
                 reason_prompt: "REASON".into(),
                 extra_models: vec!["large".into()],
+                vision_models: vec!["small".into()],
+                max_images: 2,
                 max_output_tokens: 100,
                 budget: PromptBudget {
                     total_chars: 20,
@@ -206,6 +240,37 @@ mod tests {
             )),
             "invalid_request"
         );
+    }
+
+    #[test]
+    fn pictures_go_only_to_a_vision_model_and_the_newest_are_kept() {
+        let image = native_core::ImageUrl::from_bytes("image/png", b"p").expect("png");
+        let turn = |role: &str, images: usize| {
+            Turn::new(role, "x").with_images(vec![image.clone(); images])
+        };
+        let mut r = request(&[]);
+        r.messages = vec![turn("user", 2), turn("assistant", 0), turn("user", 1)];
+        let p = prepare(&settings(), r.clone()).expect("small reads images");
+        let images: Vec<_> = p.prompt.iter().map(|t| t.images.len()).collect();
+        assert_eq!(images, [0, 1, 0, 1], "system turn, then the two newest");
+        assert_eq!(
+            p.prompt_estimate,
+            estimate_prompt_tokens(&p.prompt),
+            "images are in the estimate"
+        );
+
+        r.model = Some("large".into());
+        let err = prepare(&settings(), r.clone()).expect_err("large cannot");
+        assert_eq!(err.code(), "model_not_vision");
+        assert!(
+            err.to_string().contains("large") && err.to_string().contains("small"),
+            "{err}"
+        );
+
+        // Earlier pictures are left out for a model that cannot read them.
+        r.messages[2].images.clear();
+        let p = prepare(&settings(), r).expect("text only");
+        assert!(p.prompt.iter().all(|t| t.images.is_empty()));
     }
 
     #[test]
