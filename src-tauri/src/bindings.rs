@@ -6,7 +6,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{auth, billing, chat, commands, history};
+use crate::{attachments, auth, billing, chat, commands, history};
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     // The wire types are produced by Rust and only read by the UI, so one
@@ -42,13 +42,20 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             billing::quota,
             billing::plans,
             billing::open_checkout,
+            attachments::pick_attachments,
+            attachments::attach_pasted,
+            attachments::remove_attachment,
+            attachments::pending_attachments,
+            attachments::open_attachment,
+            attachments::attachments_on_device,
         ])
         .events(collect_events![
             auth::AuthChanged,
             history::SyncChanged,
             history::HistoryChanged,
             history::CacheNoticed,
-            billing::QuotaChanged
+            billing::QuotaChanged,
+            attachments::AttachmentsChanged
         ])
 }
 

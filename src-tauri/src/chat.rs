@@ -2,7 +2,7 @@
 //! the UI passes in, one typed `ChatEvent` per message; the command itself
 //! resolves when the reply has ended and been saved.
 
-use native_app::{ChatOptions, ChatOutcome, ChatSink, ErrorBody, NativeApp};
+use native_app::{AttachmentId, ChatOptions, ChatOutcome, ChatSink, ErrorBody, NativeApp};
 use native_core::{ChatEvent, ConversationId, MessageId};
 use tauri::State;
 use tauri::ipc::Channel;
@@ -25,11 +25,12 @@ pub async fn send_message(
     app: State<'_, NativeApp>,
     conversation_id: Option<ConversationId>,
     text: String,
+    attachments: Vec<AttachmentId>,
     options: ChatOptions,
     on_event: Channel<ChatEvent>,
 ) -> Result<ChatOutcome, ErrorBody> {
     let sink = ChannelSink(on_event);
-    app.send_message(conversation_id, &text, options, &sink)
+    app.send_with_attachments(conversation_id, &text, &attachments, options, &sink)
         .await
         .map_err(ErrorBody::from)
 }

@@ -6,6 +6,7 @@
 //! HTTP and no business rule lives here (an ARCHITECTURE.md invariant,
 //! checked over `cargo metadata`).
 
+mod attachments;
 mod auth;
 mod billing;
 mod bindings;
@@ -44,12 +45,17 @@ pub fn run() {
             auth::start(app.handle());
             history::start(app.handle());
             billing::start(app.handle());
+            attachments::start(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {
             // Coming back to the window is when other devices' changes matter.
-            if let tauri::WindowEvent::Focused(true) = event {
-                window.state::<NativeApp>().request_sync();
+            match event {
+                tauri::WindowEvent::Focused(true) => window.state::<NativeApp>().request_sync(),
+                tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
+                    attachments::dropped(window.app_handle(), paths.clone());
+                }
+                _ => {}
             }
         })
         .run(tauri::generate_context!());
@@ -90,6 +96,23 @@ fn build_facade(data_dir: Option<std::path::PathBuf>) -> NativeApp {
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        // The PDF libraries' warnings can quote a document's contents: an
+        // attached file never reaches the log, whatever RUST_LOG says.
+        .add_directive("pdf_extract=off".parse().expect("a valid directive"))
+        .add_directive("lopdf=off".parse().expect("a valid directive"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    quiet_pdf_panics();
+}
+
+/// `native-files` catches the PDF libraries' panics, but the default hook
+/// would still print each one, and their messages can quote a document.
+/// Panics on its PDF thread stay silent; every other one is reported.
+fn quiet_pdf_panics() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(native_app::PDF_THREAD_NAME) {
+            report(info);
+        }
+    }));
 }

@@ -34,6 +34,8 @@ const PACKAGES: &[&str] = &[
     "gnome-keyring",
     "libsecret-tools",
     "imagemagick",
+    // E2E: types a path into the system's file dialog (no WebDriver reach).
+    "xdotool",
     // The local stack's database.
     "postgresql",
 ];

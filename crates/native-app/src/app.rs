@@ -8,6 +8,7 @@ use native_client::{AuthClient, GatewayClient, HistoryRemote, Rest};
 use native_core::ProviderKind;
 use serde::Serialize;
 
+use crate::attachments::PendingHub;
 use crate::billing::QuotaHub;
 use crate::chat::RunningReplies;
 use crate::history::HistoryHub;
@@ -45,6 +46,7 @@ pub struct NativeApp {
     pub(crate) history: Arc<HistoryHub>,
     pub(crate) replies: RunningReplies,
     pub(crate) quota: QuotaHub,
+    pub(crate) pending: PendingHub,
 }
 
 impl NativeApp {
@@ -107,6 +109,7 @@ impl NativeApp {
             history: Arc::new(history_hub(&config, None)?),
             replies: RunningReplies::default(),
             quota: QuotaHub::new(rest),
+            pending: PendingHub::default(),
             config,
             gateway,
             sessions,
@@ -122,6 +125,7 @@ impl NativeApp {
             history: Arc::new(HistoryHub::new(None, None)),
             replies: RunningReplies::default(),
             quota: QuotaHub::default(),
+            pending: PendingHub::default(),
         }
     }
 

@@ -12,13 +12,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use native_core::{
-    ChatEvent, ChatMode, Conversation, ConversationId, ConversationTitle, Message, MessageId,
-    MessageStatus, MessageText, Role,
+    Attachment, AttachmentText, ChatEvent, ChatMode, Conversation, ConversationId,
+    ConversationTitle, Message, MessageId, MessageStatus, MessageText, Role,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
+use crate::attachments::{AttachmentId, PendingFile};
 use crate::history::UserHistory;
 use crate::history::blocking;
 use crate::{AppError, NativeApp};
@@ -105,26 +106,56 @@ impl NativeApp {
         options: ChatOptions,
         sink: &dyn ChatSink,
     ) -> Result<ChatOutcome, AppError> {
-        let text = MessageText::parse(text)?;
+        self.send_with_attachments(conversation, text, &[], options, sink)
+            .await
+    }
+
+    /// [`NativeApp::send_message`] with pending attachments: they are kept
+    /// with the message (metadata, and their texts beside it) and leave the
+    /// pending set once the message is saved. With files, the text may be
+    /// empty.
+    pub async fn send_with_attachments(
+        &self,
+        conversation: Option<ConversationId>,
+        text: &str,
+        attachments: &[AttachmentId],
+        options: ChatOptions,
+        sink: &dyn ChatSink,
+    ) -> Result<ChatOutcome, AppError> {
+        let files = self.pending.peek(attachments)?;
+        let text = if !files.is_empty() && text.trim().is_empty() {
+            String::new()
+        } else {
+            MessageText::parse(text)?.as_str().to_owned()
+        };
         let history = self.history().await?;
+        let title_source = match files.first() {
+            Some(file) if text.is_empty() => file.meta.name.clone(),
+            _ => text.clone(),
+        };
         let (conversation, created) = match conversation {
             Some(id) => (id, false),
-            None => (self.start_conversation(&history, &text).await?, true),
+            None => (
+                self.start_conversation(&history, &title_source).await?,
+                true,
+            ),
         };
         let guard = self
             .replies
             .start(conversation)
             .ok_or(AppError::ReplyRunning)?;
+        let (attached, texts) = message_files(&files);
         let user_message = self
-            .save_user_message(&history, conversation, &text)
+            .save_user_message(&history, conversation, text, attached, texts)
             .await?;
+        self.pending.remove(attachments);
         let outcome = self
             .reply(&history, conversation, user_message, options, sink, &guard)
             .await;
         // After the reply, not alongside it: the title must never delay the
         // first token.
         if created {
-            self.name_in_background(&history, conversation, text.as_str());
+            self.name_in_background(&history, conversation, &title_source);
         }
         outcome
     }
@@ -185,12 +216,23 @@ impl NativeApp {
             .position(|m| m.message.id == message && m.message.role == Role::User)
             .ok_or(AppError::NotFound("message"))?;
         let dropped: Vec<MessageId> = messages[at..].iter().map(|m| m.message.id).collect();
-        blocking(&history.store, move |s| {
-            s.delete_messages(conversation, &dropped)
+        // The edited question keeps its files and their texts.
+        let attached = messages[at].message.attachments.clone();
+        let texts = blocking(&history.store, move |s| {
+            let texts = s.attachment_texts(message)?;
+            s.delete_messages(conversation, &dropped)?;
+            Ok(texts)
         })
         .await?;
+        let texts = texts.into_iter().map(|t| (t.sha256, t.content)).collect();
         let user_message = self
-            .save_user_message(&history, conversation, &text)
+            .save_user_message(
+                &history,
+                conversation,
+                text.as_str().to_owned(),
+                attached,
+                texts,
+            )
             .await?;
         self.reply(&history, conversation, user_message, options, sink, &guard)
             .await
@@ -212,13 +254,13 @@ impl NativeApp {
     async fn start_conversation(
         &self,
         history: &Arc<UserHistory>,
-        text: &MessageText,
+        text: &str,
     ) -> Result<ConversationId, AppError> {
         let now = OffsetDateTime::now_utc();
         let conversation = Conversation {
             id: ConversationId::new_random(),
             user_id: history.user,
-            title: provisional_title(text.as_str()),
+            title: provisional_title(text),
             created_at: now,
             updated_at: now,
         };
@@ -230,24 +272,35 @@ impl NativeApp {
         Ok(id)
     }
 
+    /// Saves the user's message with its files' metadata and, in the same
+    /// transaction, their texts (`(sha256, text)`).
     async fn save_user_message(
         &self,
         history: &Arc<UserHistory>,
         conversation: ConversationId,
-        text: &MessageText,
+        text: String,
+        attachments: Vec<Attachment>,
+        texts: Vec<(String, String)>,
     ) -> Result<MessageId, AppError> {
         let message = Message {
             id: MessageId::new_random(),
             conversation_id: conversation,
             role: Role::User,
-            content: text.as_str().to_owned(),
+            content: text,
             created_at: OffsetDateTime::now_utc(),
-            attachments: Vec::new(),
+            attachments,
             status: MessageStatus::Complete,
             model: None,
         };
         let id = message.id;
-        blocking(&history.store, move |s| s.add_message(&message)).await?;
+        let texts = texts
+            .into_iter()
+            .map(|(sha, content)| AttachmentText::parse(id, &sha, content))
+            .collect::<Result<Vec<_>, _>>()?;
+        blocking(&history.store, move |s| {
+            s.add_message_with_texts(&message, &texts)
+        })
+        .await?;
         self.history_changed_locally();
         Ok(id)
     }
@@ -299,6 +352,17 @@ impl NativeApp {
             }
         });
     }
+}
+
+/// The metadata and the texts (`(sha256, text)`) a message keeps of its
+/// pending files.
+fn message_files(files: &[PendingFile]) -> (Vec<Attachment>, Vec<(String, String)>) {
+    let attached = files.iter().map(|f| f.meta.clone()).collect();
+    let texts = files
+        .iter()
+        .filter_map(|f| Some((f.meta.sha256.clone()?, f.text.clone()?)))
+        .collect();
+    (attached, texts)
 }
 
 /// The first words of the first message, until the gateway names it.

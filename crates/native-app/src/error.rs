@@ -51,6 +51,14 @@ pub enum AppError {
     NothingToRegenerate,
     #[error("this {0} no longer exists")]
     NotFound(&'static str),
+    /// The file's own message names it and the rule it broke, never its
+    /// contents (see `native_files::FileError`).
+    #[error(transparent)]
+    Attachment(#[from] native_files::FileError),
+    #[error("“{0}” could not be read")]
+    Unreadable(String),
+    #[error("this file is not on this device; it was attached on another one")]
+    NotOnDevice,
 }
 
 /// The closed set of error codes the UI branches on. Add one only when the
@@ -80,6 +88,12 @@ pub enum ErrorCode {
     TooLong,
     /// Something of the same kind is still running (a reply).
     Busy,
+    /// A file was refused (kind, size, count, damaged); the message says why.
+    AttachmentRejected,
+    /// An attachment's bytes are not on this device.
+    NotOnDevice,
+    /// The chosen model cannot read pictures.
+    ModelNotVision,
 }
 
 /// An error as the UI receives it. `message` is safe to show: it never holds
@@ -120,6 +134,8 @@ impl AppError {
             Self::ReplyRunning => ErrorCode::Busy,
             Self::NothingToRegenerate => ErrorCode::InvalidInput,
             Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Attachment(_) | Self::Unreadable(_) => ErrorCode::AttachmentRejected,
+            Self::NotOnDevice => ErrorCode::NotOnDevice,
         }
     }
 }
@@ -137,6 +153,7 @@ fn http_code(status: u16, code: Option<&str>) -> ErrorCode {
         Some("user_already_exists" | "email_exists") => ErrorCode::EmailTaken,
         Some("over_request_rate_limit" | "over_email_send_rate_limit") => ErrorCode::RateLimited,
         Some("quota_exceeded") => ErrorCode::QuotaExceeded,
+        Some("model_not_vision") => ErrorCode::ModelNotVision,
         Some(
             "refresh_token_not_found"
             | "refresh_token_already_used"
@@ -168,6 +185,9 @@ fn backend_message(code: ErrorCode) -> &'static str {
         ErrorCode::SessionExpired => "your session has expired; sign in again",
         ErrorCode::QuotaExceeded => "you have used all your tokens for this period",
         ErrorCode::TooLong => "this conversation is too long to continue; start a new one",
+        ErrorCode::ModelNotVision => {
+            "this model cannot read pictures; choose another model or remove the pictures"
+        }
         _ => "the server could not complete the request",
     }
 }

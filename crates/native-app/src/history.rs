@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use native_client::HistoryRemote;
 use native_core::UserId;
-use native_store::Store;
+use native_store::{FileStore, Store};
 use time::OffsetDateTime;
 use tokio::sync::{Notify, watch};
 
@@ -32,6 +32,8 @@ use crate::AppError;
 pub(crate) struct UserHistory {
     pub user: UserId,
     pub store: Arc<Store>,
+    /// The bytes of the user's attached files, beside the cache.
+    pub files: Arc<FileStore>,
     /// One sync at a time: a second caller waits, then runs its own (cheap
     /// when nothing changed), so it never returns before its trigger's
     /// changes are in.
@@ -91,9 +93,12 @@ impl HistoryHub {
         }
         *current = None;
         let dir = self.data_dir.clone();
-        let store = tokio::task::spawn_blocking(move || match dir {
-            Some(dir) => Store::open_for_user(&dir, user),
-            None => Store::open_in_memory(),
+        let (store, files) = tokio::task::spawn_blocking(move || match dir {
+            Some(dir) => Ok::<_, native_store::StoreError>((
+                Store::open_for_user(&dir, user)?,
+                FileStore::open_for_user(&dir, user)?,
+            )),
+            None => Ok((Store::open_in_memory()?, FileStore::in_memory())),
         })
         .await
         .map_err(|_| AppError::Internal("opening the history cache stopped"))??;
@@ -104,10 +109,15 @@ impl HistoryHub {
         let history = Arc::new(UserHistory {
             user,
             store: Arc::new(store),
+            files: Arc::new(files),
             syncing: tokio::sync::Mutex::new(SyncMemory::default()),
         });
         *current = Some(history.clone());
         Ok(history)
+    }
+
+    pub(crate) fn remote(&self) -> Option<&HistoryRemote> {
+        self.remote.as_ref()
     }
 
     pub(crate) fn data_dir(&self) -> Option<&std::path::Path> {

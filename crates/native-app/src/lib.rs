@@ -8,6 +8,7 @@
 //! from the closed [`ErrorCode`] set and a message free of secrets.
 
 mod app;
+mod attachments;
 mod billing;
 mod chat;
 mod config;
@@ -16,6 +17,7 @@ mod history;
 mod session;
 
 pub use app::{AppInfo, NativeApp, ServerStatus};
+pub use attachments::{AttachmentId, FileOpener, PendingAttachment, PendingAttachments};
 pub use billing::{Offer, Plans};
 pub use chat::{ChatOptions, ChatOutcome, ChatSink};
 pub use config::{AppConfig, BillingConfig};
@@ -24,6 +26,8 @@ pub use history::{
     CacheNotice, ConversationItem, ExportFormat, ImportReport, MessageItem, SearchHit, SnippetPart,
     SyncStatus,
 };
+/// The thread PDFs are read on, whose caught panics the shell keeps quiet.
+pub use native_files::PDF_THREAD_NAME;
 pub use session::{
     AuthState, KEYCHAIN_SERVICE, KeyringStore, MemoryStore, OAuthProvider, Persistence, Profile,
     SecretStore, SignOutReason, SignUpResult, UrlOpener, entry_key,

@@ -133,7 +133,9 @@
 //!
 //! Runs done when this crate was written, all passing with the final code:
 //! 5,000 per `cargo test` with the default seed, and 100,000 in one long
-//! run (`NATIVE_FILES_FUZZ_RUNS=100000`) before the crate was committed.
+//! run (`NATIVE_FILES_FUZZ_RUNS=100000`, debug build, 478 s: 29 hostile
+//! files, 355 truncations, 99,616 mutations; 21,507 library panics caught;
+//! slowest run 619 ms), all passing.
 //!
 //! About one run in five makes `pdf-extract` or `lopdf` panic (caught). The
 //! runs found these ways to abort or hang the process, each fixed above and

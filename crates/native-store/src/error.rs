@@ -29,6 +29,11 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// Bytes handed to the file store do not match their SHA-256 key, or
+    /// the key is not a SHA-256.
+    #[error("the file does not match its checksum")]
+    FileMismatch,
+
     /// The conversation is not in the cache.
     #[error("conversation {0} is not in the local cache")]
     UnknownConversation(ConversationId),

@@ -8,10 +8,12 @@
 //! session token (tokens live in the OS keychain), and never talk to the
 //! network: the sync engine reads the outbox and feeds remote batches in.
 //! Every method blocks on SQLite; async callers wrap calls in
-//! `spawn_blocking`.
+//! `spawn_blocking`. Beside the database, [`FileStore`] keeps the bytes of
+//! attached files, content-addressed, so attachments reopen offline.
 
 mod error;
 mod export;
+mod files;
 mod local;
 mod open;
 mod read;
@@ -27,6 +29,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::Connection;
 
 pub use error::StoreError;
+pub use files::{FileStore, Variant};
 pub use open::OpenReport;
 pub use types::{
     ApplyReport, Backup, ConversationSummary, ImportReport, OutboxEntry, OutboxOp, RemoteBatch,

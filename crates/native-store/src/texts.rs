@@ -42,6 +42,23 @@ impl Store {
         let rows = stmt.query_map([conversation.as_uuid()], text_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// Caches texts fetched from the server for messages already cached
+    /// (when a prompt needs texts the sync has not brought yet). Texts of
+    /// messages not cached are skipped; returns how many were new.
+    pub fn cache_remote_texts(&self, texts: &[AttachmentText]) -> Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut added = 0;
+        for text in texts {
+            text.check()?;
+            if insert_remote_text(&tx, text)? {
+                added += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
 }
 
 fn text_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AttachmentText> {

@@ -10,6 +10,7 @@
 
 pub mod dev_auth;
 pub mod fake_provider;
+pub mod files;
 mod gateway;
 pub mod keys;
 mod postgres;

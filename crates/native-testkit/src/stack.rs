@@ -229,7 +229,12 @@ impl Stack {
                 Some(keys.jwt_secret.clone()),
                 Some(keys.anon_key.clone()),
             ),
-            chat: ChatSettings::default(),
+            // The fake provider serves both; the second cannot read
+            // pictures, so the app's refusal path is reachable.
+            chat: ChatSettings {
+                extra_models: vec!["mistral-large-latest".to_owned()],
+                ..ChatSettings::default()
+            },
             billing: BillingSettings {
                 webhook_secrets: vec![stripe_webhook_secret.clone()],
                 ..BillingSettings::default()

@@ -14,7 +14,7 @@ import type {
   SignOutReason,
   SignUpResult,
 } from './backend';
-import { toErrorBody } from './errors';
+import { guard } from './errors';
 
 /**
  * What the screen shows for a state. Built by an exhaustive switch on the
@@ -182,10 +182,3 @@ export class AuthModel {
   }
 }
 
-async function guard<T>(call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
-  try {
-    return await call();
-  } catch (error) {
-    return { status: 'error', error: toErrorBody(error) };
-  }
-}

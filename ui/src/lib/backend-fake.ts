@@ -11,6 +11,7 @@
 // (see devFakeBackend).
 import type {
   AppInfo,
+  AttachmentId,
   AuthState,
   Backend,
   CacheNotice,
@@ -25,6 +26,7 @@ import type {
   MessageItem,
   OAuthProvider,
   Outcome,
+  PendingAttachments,
   Plans,
   Product,
   Quota,
@@ -34,6 +36,7 @@ import type {
   SyncStatus,
 } from './backend';
 import { isErrorCode } from './errors';
+import { FakeAttachments } from './fake-attachments';
 import { FakeAuth, type FakeAuthOptions } from './fake-auth';
 import { FakeBilling, type FakeBillingOptions } from './fake-billing';
 import { FakeChat, type FakeChatOptions } from './fake-chat';
@@ -76,6 +79,7 @@ export class FakeBackend implements Backend {
   readonly history: FakeHistory;
   readonly chat: FakeChat;
   readonly billing: FakeBilling;
+  readonly attachments = new FakeAttachments();
   /** Every URL `openExternal` was asked to open. */
   opened: string[] = [];
   /** What `openExternal` does besides recording (the dev build opens a tab). */
@@ -190,10 +194,11 @@ export class FakeBackend implements Backend {
   sendMessage(
     conversationId: string | null,
     text: string,
+    attachments: AttachmentId[],
     options: ChatOptions,
     onEvent: (event: ChatEvent) => void,
   ): Promise<Outcome<ChatOutcome>> {
-    return this.chat.sendMessage(conversationId, text, options, onEvent);
+    return this.chat.sendMessage(conversationId, text, options, onEvent, this.attachments.take(attachments));
   }
   regenerateReply(conversationId: string, options: ChatOptions, onEvent: (event: ChatEvent) => void): Promise<Outcome<ChatOutcome>> {
     return this.chat.regenerateReply(conversationId, options, onEvent);
@@ -216,6 +221,28 @@ export class FakeBackend implements Backend {
     this.opened.push(url);
     this.onOpen?.(url);
     return { status: 'ok', data: null };
+  }
+
+  pickAttachments(): Promise<Outcome<PendingAttachments>> {
+    return this.attachments.pickAttachments();
+  }
+  attachPasted(name: string, bytes: Uint8Array): Promise<Outcome<PendingAttachments>> {
+    return this.attachments.attachPasted(name, bytes);
+  }
+  removeAttachment(id: AttachmentId): Promise<PendingAttachments> {
+    return this.attachments.removeAttachment(id);
+  }
+  pendingAttachments(): Promise<PendingAttachments> {
+    return this.attachments.pendingAttachments();
+  }
+  openAttachment(sha256: string, name: string): Promise<Outcome<null>> {
+    return this.attachments.openAttachment(sha256, name);
+  }
+  attachmentsOnDevice(): Promise<Outcome<string[]>> {
+    return this.attachments.attachmentsOnDevice();
+  }
+  onAttachmentsChanged(listener: (pending: PendingAttachments) => void): () => void {
+    return this.attachments.onAttachmentsChanged(listener);
   }
 
   quota(): Promise<Outcome<Quota>> {

@@ -106,8 +106,8 @@ export function tauriBackend(): Backend {
     onHistoryChanged: (listener) => subscribe(events.historyChanged, listener),
     onCacheNotice: (listener) => subscribe(events.cacheNoticed, listener),
 
-    sendMessage: (conversationId, text, options, onEvent) =>
-      call(() => commands.sendMessage(conversationId, text, options, chatChannel(onEvent))),
+    sendMessage: (conversationId, text, attachments, options, onEvent) =>
+      call(() => commands.sendMessage(conversationId, text, attachments, options, chatChannel(onEvent))),
     regenerateReply: (conversationId, options, onEvent) =>
       call(() => commands.regenerateReply(conversationId, options, chatChannel(onEvent))),
     editAndResend: (messageId, text, options, onEvent) =>
@@ -121,6 +121,15 @@ export function tauriBackend(): Backend {
     },
     chatModels: () => call(() => commands.chatModels()),
     openExternal,
+
+    pickAttachments: () => call(() => commands.pickAttachments()),
+    // The generated command takes the bytes as a JSON array of numbers.
+    attachPasted: (name, bytes) => call(() => commands.attachPasted(name, Array.from(bytes))),
+    removeAttachment: (id) => commands.removeAttachment(id),
+    pendingAttachments: () => commands.pendingAttachments(),
+    openAttachment: (sha256, name) => call(() => commands.openAttachment(sha256, name)),
+    attachmentsOnDevice: (id) => call(() => commands.attachmentsOnDevice(id)),
+    onAttachmentsChanged: (listener) => subscribe(events.attachmentsChanged, listener),
 
     quota: () => call(() => commands.quota()),
     plans: () => call(() => commands.plans()),

@@ -6,6 +6,7 @@
 // hand-write one here.
 import type {
   AppInfo,
+  AttachmentId,
   AuthState,
   CacheNotice,
   ChatEvent,
@@ -19,6 +20,7 @@ import type {
   MessageId,
   MessageItem,
   OAuthProvider,
+  PendingAttachments,
   Plans,
   Product,
   Quota,
@@ -31,6 +33,9 @@ import type {
 export type {
   AppInfo,
   Attachment,
+  AttachmentId,
+  PendingAttachment,
+  PendingAttachments,
   AuthState,
   CacheNotice,
   ChatEvent,
@@ -151,6 +156,7 @@ export interface Backend {
   sendMessage(
     conversationId: ConversationId | null,
     text: string,
+    attachments: AttachmentId[],
     options: ChatOptions,
     onEvent: (event: ChatEvent) => void,
   ): Promise<Outcome<ChatOutcome>>;
@@ -173,6 +179,21 @@ export interface Backend {
   chatModels(): Promise<Outcome<string[]>>;
   /** Opens an http(s) URL in the system browser (the UI asks the user first). */
   openExternal(url: string): Promise<Outcome<null>>;
+
+  // ---- Attachments (files for the next question; paths never cross from here) ----
+
+  /** Opens the system's file dialog (on the Rust side) and attaches what the user picks. */
+  pickAttachments(): Promise<Outcome<PendingAttachments>>;
+  /** Attaches a pasted picture's bytes. */
+  attachPasted(name: string, bytes: Uint8Array): Promise<Outcome<PendingAttachments>>;
+  removeAttachment(id: AttachmentId): Promise<PendingAttachments>;
+  pendingAttachments(): Promise<PendingAttachments>;
+  /** Opens a file of history from this device's copy; `not_on_device` when there is none. */
+  openAttachment(sha256: string, name: string): Promise<Outcome<null>>;
+  /** The sha256s of the conversation's files this device has. */
+  attachmentsOnDevice(conversationId: ConversationId): Promise<Outcome<string[]>>;
+  /** Every change of the pending files (picked, dropped on the window, pasted, removed, sent). */
+  onAttachmentsChanged(listener: (pending: PendingAttachments) => void): () => void;
 
   // ---- Billing (`unauthorized` when signed out) ----
 

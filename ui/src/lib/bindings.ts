@@ -32,7 +32,7 @@ export const commands = {
 	exportConversation: (id: ConversationId, format: ExportFormat, path: string) => typedError<null, ErrorBody>(__TAURI_INVOKE("export_conversation", { id, format, path })),
 	exportHistory: (path: string) => typedError<null, ErrorBody>(__TAURI_INVOKE("export_history", { path })),
 	importHistory: (path: string) => typedError<ImportReport, ErrorBody>(__TAURI_INVOKE("import_history", { path })),
-	sendMessage: (conversationId: ConversationId | null, text: string, options: ChatOptions, onEvent: Channel<ChatEvent>) => typedError<ChatOutcome, ErrorBody>(__TAURI_INVOKE("send_message", { conversationId, text, options, onEvent })),
+	sendMessage: (conversationId: ConversationId | null, text: string, attachments: AttachmentId[], options: ChatOptions, onEvent: Channel<ChatEvent>) => typedError<ChatOutcome, ErrorBody>(__TAURI_INVOKE("send_message", { conversationId, text, attachments, options, onEvent })),
 	regenerateReply: (conversationId: ConversationId, options: ChatOptions, onEvent: Channel<ChatEvent>) => typedError<ChatOutcome, ErrorBody>(__TAURI_INVOKE("regenerate_reply", { conversationId, options, onEvent })),
 	editAndResend: (messageId: MessageId, text: string, options: ChatOptions, onEvent: Channel<ChatEvent>) => typedError<ChatOutcome, ErrorBody>(__TAURI_INVOKE("edit_and_resend", { messageId, text, options, onEvent })),
 	stopChat: (conversationId: ConversationId) => __TAURI_INVOKE<void>("stop_chat", { conversationId }),
@@ -45,10 +45,24 @@ export const commands = {
 	 *  its address.
 	 */
 	openCheckout: (product: Product) => typedError<null, ErrorBody>(__TAURI_INVOKE("open_checkout", { product })),
+	/**
+	 *  Asks the user for files with the system's dialog and attaches them;
+	 *  resolves when they are ready (or the dialog was cancelled).
+	 */
+	pickAttachments: () => typedError<PendingAttachments, ErrorBody>(__TAURI_INVOKE("pick_attachments")),
+	/**  A pasted picture: its bytes, never a path. */
+	attachPasted: (name: string, bytes: number[]) => typedError<PendingAttachments, ErrorBody>(__TAURI_INVOKE("attach_pasted", { name, bytes })),
+	removeAttachment: (id: AttachmentId) => __TAURI_INVOKE<PendingAttachments>("remove_attachment", { id }),
+	pendingAttachments: () => __TAURI_INVOKE<PendingAttachments>("pending_attachments"),
+	/**  Opens an attachment of history from this device's copy. */
+	openAttachment: (sha256: string, name: string) => typedError<null, ErrorBody>(__TAURI_INVOKE("open_attachment", { sha256, name })),
+	/**  The sha256s of the conversation's attachments this device has. */
+	attachmentsOnDevice: (conversationId: ConversationId) => typedError<string[], ErrorBody>(__TAURI_INVOKE("attachments_on_device", { conversationId })),
 };
 
 /** Events */
 export const events = {
+	attachmentsChanged: makeEvent<AttachmentsChanged, AttachmentsChanged>("attachments-changed"),
 	authChanged: makeEvent<AuthChanged, AuthChanged>("auth-changed"),
 	cacheNoticed: makeEvent<CacheNoticed, CacheNoticed>("cache-noticed"),
 	historyChanged: makeEvent<HistoryChanged, HistoryChanged>("history-changed"),
@@ -78,6 +92,15 @@ export type Attachment = {
 	pages?: number | null,
 	chars?: number | null,
 };
+
+/**  A pending attachment's handle, valid until it is sent or removed. */
+export type AttachmentId = number;
+
+/**
+ *  The files waiting to go with the next question changed (picked, dropped,
+ *  pasted, removed or sent), with the files that change refused.
+ */
+export type AttachmentsChanged = PendingAttachments;
 
 /**
  *  Every new session state (restored, refreshed, expired, offline, signed
@@ -190,7 +213,13 @@ export type ErrorCode = "offline" | "unauthorized" | "invalid_input" | "not_foun
 /**  The conversation is history too long to send (gateway 413). */
 "too_long" | 
 /**  Something of the same kind is still running (a reply). */
-"busy";
+"busy" | 
+/**  A file was refused (kind, size, count, damaged); the message says why. */
+"attachment_rejected" | 
+/**  An attachment's bytes are not on this device. */
+"not_on_device" | 
+/**  The chosen model cannot read pictures. */
+"model_not_vision";
 
 /**  The formats one conversation exports to. */
 export type ExportFormat = "markdown" | "json";
@@ -235,6 +264,21 @@ export type OAuthProvider = "google" | "github";
 export type Offer = {
 	price: Price,
 	available: boolean,
+};
+
+/**  A file ready to go with the next question, as the composer shows it. */
+export type PendingAttachment = {
+	id: AttachmentId,
+	attachment: Attachment,
+};
+
+/**
+ *  The pending set after a change, with the files that change refused
+ *  (each with a message naming the file and the rule it broke).
+ */
+export type PendingAttachments = {
+	items: PendingAttachment[],
+	rejected: ErrorBody[],
 };
 
 /**  Where the session is kept between launches. */

@@ -10,9 +10,10 @@
 // the system browser only after the user confirms them.
 import { SvelteMap } from 'svelte/reactivity';
 import type { Backend, ChatEvent, ChatMode, ChatOptions, ChatOutcome, MessageItem, MessageStatus, Outcome } from './backend';
+import { AttachmentsModel } from './attachments.svelte';
 import { chatRows, type ChatRows, type TurnView } from './chat-rows';
 import { copyText } from './clipboard';
-import { toErrorBody } from './errors';
+import { guard } from './errors';
 import { onNextFrame } from './frames';
 import type { HistoryModel } from './history.svelte';
 import { externalUrl } from './markdown/links';
@@ -78,19 +79,14 @@ function parseMode(value: string | null): ChatMode {
   return value === 'deep_search' || value === 'reason' ? value : 'standard';
 }
 
-async function guard<T>(call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
-  try {
-    return await call();
-  } catch (error) {
-    return { status: 'error', error: toErrorBody(error) };
-  }
-}
 
 type Call = (onEvent: (event: ChatEvent) => void) => Promise<Outcome<ChatOutcome>>;
 
 export class ChatModel {
   readonly backend: Backend;
   readonly history: HistoryModel;
+  /** Files for the next question, and which files of history this device has. */
+  readonly files: AttachmentsModel;
   /** Turns by conversation id ('' for a new chat not yet saved). */
   readonly turns = new SvelteMap<string, Turn>();
   models = $state.raw<string[]>([]);
@@ -113,6 +109,7 @@ export class ChatModel {
   constructor(backend: Backend, history: HistoryModel, options: ChatModelOptions = {}) {
     this.backend = backend;
     this.history = history;
+    this.files = new AttachmentsModel(backend);
     this.#storage = options.storage ?? browserStorage;
     this.#isOffline = options.isOffline ?? (() => false);
     this.#frame = options.frame ?? ((callback) => void onNextFrame(callback));
@@ -190,12 +187,16 @@ export class ChatModel {
     this.focusRequest += 1;
   }
 
-  /** Sends `text` in the conversation (null: a new one). False when it cannot be sent now. */
+  /**
+   * Sends `text` in the conversation (null: a new one) with the pending
+   * files (then the text may be empty). False when it cannot be sent now.
+   */
   send(conversationId: string | null, text: string): boolean {
     const question = text.trim();
-    if (!this.#canStart(conversationId) || question === '') return false;
+    const files = this.files.ids();
+    if (!this.#canStart(conversationId) || (question === '' && files.length === 0)) return false;
     const turn = this.#begin('send', conversationId, question, null);
-    void this.#run(turn, (onEvent) => this.backend.sendMessage(conversationId, question, this.#options(), onEvent));
+    void this.#run(turn, (onEvent) => this.backend.sendMessage(conversationId, question, files, this.#options(), onEvent));
     return true;
   }
 

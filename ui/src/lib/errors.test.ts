@@ -26,6 +26,9 @@ const ALL_CODES = [
   'quota_exceeded',
   'too_long',
   'busy',
+  'attachment_rejected',
+  'not_on_device',
+  'model_not_vision',
 ] as const satisfies readonly ErrorCode[];
 type Missing = Exclude<ErrorCode, (typeof ALL_CODES)[number]>;
 const exhaustive: [Missing] extends [never] ? true : false = true;

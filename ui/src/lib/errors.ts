@@ -1,6 +1,9 @@
 // Backend errors arrive as `{code, message}`. The UI branches on `code` only
 // and shows its own translated text for it: `message` is for logs, never for
-// the screen (it may be raw server text, notably for `internal`).
+// the screen (it may be raw server text, notably for `internal`). The one
+// exception is `attachment_rejected`, whose message the app writes itself
+// (it names the refused file and the rule it broke).
+import type { Outcome } from './backend';
 import type { ErrorBody, ErrorCode } from './wire';
 import type { PlainMessageKey } from './i18n';
 
@@ -24,6 +27,9 @@ export const ERROR_MESSAGE_KEYS = {
   quota_exceeded: 'error.quota_exceeded',
   too_long: 'error.too_long',
   busy: 'error.busy',
+  attachment_rejected: 'error.attachment_rejected',
+  not_on_device: 'error.not_on_device',
+  model_not_vision: 'error.model_not_vision',
 } as const satisfies Record<ErrorCode, PlainMessageKey>;
 
 export const ERROR_CODES = Object.keys(ERROR_MESSAGE_KEYS) as ErrorCode[];
@@ -58,4 +64,13 @@ export function chatErrorKey(code: string): PlainMessageKey {
   if (code === 'cancelled') return 'chat.error.cancelled';
   if (code === 'timed_out') return 'chat.error.timed_out';
   return isErrorCode(code) ? errorMessageKey(code) : 'chat.error.generic';
+}
+
+/** Runs a backend call; a rejection becomes an error outcome, never a throw. */
+export async function guard<T>(call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  try {
+    return await call();
+  } catch (error) {
+    return { status: 'error', error: toErrorBody(error) };
+  }
 }

@@ -10,6 +10,7 @@
 // fake billing, a finished reply spends its tokens from the user's quota,
 // and a reply is refused with `quota_exceeded` once nothing is left.
 import type {
+  Attachment,
   ChatEvent,
   ChatOptions,
   ChatOutcome,
@@ -115,13 +116,15 @@ export class FakeChat {
     text: string,
     options: ChatOptions,
     onEvent: OnEvent,
+    attachments: Attachment[] = [],
   ): Promise<Outcome<ChatOutcome>> {
     this.calls.sendMessage += 1;
     this.options.push(options);
-    const refused = this.#refuse(text, conversationId);
+    // With files, the text may be empty (as in Rust).
+    const refused = this.#refuse(attachments.length > 0 ? '-' : text, conversationId);
     if (refused) return fail(refused);
-    const id = conversationId ?? this.#newConversation(text);
-    const userMessage = this.#store(id, 'user', text, 'complete', null);
+    const id = conversationId ?? this.#newConversation(text || attachments[0]!.name);
+    const userMessage = this.#store(id, 'user', text, 'complete', null, undefined, attachments);
     return this.#reply(id, userMessage, options, onEvent);
   }
 
@@ -203,7 +206,15 @@ export class FakeChat {
     return id;
   }
 
-  #store(conversationId: string, role: MessageItem['role'], content: string, status: MessageStatus, model: string | null, id = this.#id('a')): string {
+  #store(
+    conversationId: string,
+    role: MessageItem['role'],
+    content: string,
+    status: MessageStatus,
+    model: string | null,
+    id = this.#id('a'),
+    attachments: Attachment[] = [],
+  ): string {
     const conversation = this.#history.conversation(conversationId)!;
     const now = new Date().toISOString();
     conversation.messages.push({
@@ -212,7 +223,7 @@ export class FakeChat {
       role,
       content,
       createdAt: now,
-      attachments: [],
+      attachments,
       status,
       model,
       pending: this.#history.offline,

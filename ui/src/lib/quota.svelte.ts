@@ -9,8 +9,8 @@
 // 30 s, then every minute, for at most 10 minutes, and at once when the
 // window regains focus) until the plan or the credits change. Closing the
 // dialog stops the polling. The display math lives in quota-view.ts.
-import type { Backend, ErrorBody, Outcome, Plans, Product, Quota } from './backend';
-import { toErrorBody } from './errors';
+import type { Backend, ErrorBody, Plans, Product, Quota } from './backend';
+import { guard } from './errors';
 import { isExhausted, isWarning, nextTickMs, purchaseLanded, resetInstant, usedFraction, type Landed } from './quota-view';
 
 /** The waits between two polls after a checkout; the last one repeats. */
@@ -53,13 +53,6 @@ interface Poll {
   inFlight: boolean;
 }
 
-async function guard<T>(call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
-  try {
-    return await call();
-  } catch (error) {
-    return { status: 'error', error: toErrorBody(error) };
-  }
-}
 
 export class QuotaModel {
   readonly backend: Backend;

@@ -4,13 +4,17 @@
 use std::sync::Arc;
 
 use native_client::{ClientError, StreamPiece};
+use std::collections::{HashMap, HashSet};
+
 use native_core::{
-    ChatEvent, ChatRequest, ConversationId, Message, MessageId, MessageStatus, PromptBudget, Role,
-    StreamOptions, Turn, budget_prompt,
+    AttachmentText, ChatEvent, ChatRequest, ConversationId, Message, MessageId, MessageStatus,
+    PromptBudget, Role, StreamOptions, Turn, budget_prompt, keep_newest_images,
 };
+use native_store::{FileStore, StoredMessage};
 use time::OffsetDateTime;
 
 use super::{ChatOptions, ChatOutcome, ChatSink, ReplyGuard};
+use crate::attachments::model_image;
 use crate::history::{UserHistory, blocking};
 use crate::{AppError, ErrorBody, NativeApp};
 
@@ -149,25 +153,37 @@ impl NativeApp {
         }
     }
 
-    /// The turns to send: the conversation's messages, newest kept within
-    /// the shared budget (the gateway trims the same way, after adding the
-    /// operator's prompt).
+    /// The turns to send: the conversation's messages, each question with
+    /// its files' texts and pictures, the newest kept within the shared
+    /// budget (the gateway trims the same way, after adding the operator's
+    /// prompt).
     async fn request(
         &self,
         history: &Arc<UserHistory>,
         conversation: ConversationId,
         options: &ChatOptions,
     ) -> Result<ChatRequest, AppError> {
-        let messages = blocking(&history.store, move |s| s.messages(conversation)).await?;
-        let turns: Vec<Turn> = messages
-            .iter()
-            .filter(|m| !m.message.content.is_empty())
-            .map(|m| Turn::new(role_name(m.message.role), m.message.content.clone()))
-            .collect();
-        let kept = budget_prompt(&[], &turns, PromptBudget::default());
+        let (messages, mut texts) = blocking(&history.store, move |s| {
+            Ok((
+                s.messages(conversation)?,
+                s.conversation_attachment_texts(conversation)?,
+            ))
+        })
+        .await?;
+        let missing = missing_texts(&messages, &texts);
+        if !missing.is_empty() {
+            texts.extend(self.fetch_texts(history, missing).await);
+        }
+        let files = history.files.clone();
+        let mut turns =
+            tokio::task::spawn_blocking(move || prompt_turns(&messages, &texts, &files))
+                .await
+                .map_err(|_| AppError::Internal("building the prompt stopped"))?;
+        turns = budget_prompt(&[], &turns, PromptBudget::default());
+        keep_newest_images(&mut turns, MAX_PROMPT_IMAGES);
         Ok(ChatRequest {
             model: options.model.clone(),
-            messages: kept,
+            messages: turns,
             max_tokens: None,
             mode: options.mode,
             stream: true,
@@ -176,6 +192,91 @@ impl NativeApp {
             }),
         })
     }
+
+    /// Texts the sync has not brought yet (stored on another device just
+    /// before this one pulled): fetched from the server and cached. Best
+    /// effort: offline, the question goes without them.
+    async fn fetch_texts(
+        &self,
+        history: &Arc<UserHistory>,
+        messages: Vec<MessageId>,
+    ) -> Vec<AttachmentText> {
+        let (Some(remote), Ok(token)) = (self.history.remote(), self.access_token().await) else {
+            return Vec::new();
+        };
+        let Ok(fetched) = remote.attachment_texts(&token, &messages).await else {
+            return Vec::new();
+        };
+        let cached = fetched.clone();
+        if let Err(err) = blocking(&history.store, move |s| s.cache_remote_texts(&cached)).await {
+            tracing::warn!(error = %err, "fetched attachment texts could not be cached");
+        }
+        fetched
+    }
+}
+
+/// At most this many pictures go with one prompt, the newest; the
+/// gateway's own limit is above it.
+const MAX_PROMPT_IMAGES: usize = 6;
+
+/// The user messages with a non-picture attachment whose text is not cached.
+fn missing_texts(messages: &[StoredMessage], texts: &[AttachmentText]) -> Vec<MessageId> {
+    let have: HashSet<(MessageId, &str)> = texts
+        .iter()
+        .map(|t| (t.message_id, t.sha256.as_str()))
+        .collect();
+    messages
+        .iter()
+        .map(|m| &m.message)
+        .filter(|m| {
+            m.attachments.iter().any(|a| {
+                !a.mime_type.starts_with("image/")
+                    && a.sha256
+                        .as_deref()
+                        .is_some_and(|sha| !have.contains(&(m.id, sha)))
+            })
+        })
+        .map(|m| m.id)
+        .collect()
+}
+
+/// One turn per message, in order. A question's files follow what the user
+/// typed, each text under the original's `--- FICHIER: name ---` header;
+/// its pictures are image parts, read from this device's file store (a
+/// picture attached on another device cannot be sent, and is left out).
+fn prompt_turns(
+    messages: &[StoredMessage],
+    texts: &[AttachmentText],
+    files: &FileStore,
+) -> Vec<Turn> {
+    let text_of: HashMap<(MessageId, &str), &str> = texts
+        .iter()
+        .map(|t| ((t.message_id, t.sha256.as_str()), t.content.as_str()))
+        .collect();
+    let mut turns = Vec::with_capacity(messages.len());
+    for stored in messages {
+        let m = &stored.message;
+        let mut content = m.content.clone();
+        let mut images = Vec::new();
+        for file in &m.attachments {
+            let Some(sha) = file.sha256.as_deref() else {
+                continue;
+            };
+            if file.mime_type.starts_with("image/") {
+                images.extend(model_image(files, sha));
+            } else if let Some(text) = text_of.get(&(m.id, sha)) {
+                if !content.is_empty() {
+                    content.push_str("\n\n");
+                }
+                content.push_str(&format!("--- FICHIER: {} ---\n{text}", file.name));
+            }
+        }
+        if content.is_empty() && images.is_empty() {
+            continue;
+        }
+        turns.push(Turn::new(role_name(m.role), content).with_images(images));
+    }
+    turns
 }
 
 fn role_name(role: Role) -> &'static str {

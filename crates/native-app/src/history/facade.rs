@@ -198,8 +198,15 @@ impl NativeApp {
     pub async fn run_history_sync(&self) {
         let mut auth = self.subscribe_auth();
         let mut failures = 0u32;
+        let mut last_user = None;
         loop {
             let user = signed_in_user(&auth.borrow_and_update().clone());
+            if user != last_user {
+                // Files picked by one account never go out with another's
+                // question (nor stay after sign-out).
+                self.pending.clear();
+                last_user = user;
+            }
             let retry = match user {
                 Some(_) => match self.sync_history().await {
                     Ok(SyncStatus::Synced { .. }) => {

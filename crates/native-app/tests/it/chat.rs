@@ -2,41 +2,16 @@
 //! the scripted fake provider): streamed events, saved turns, stop,
 //! regenerate, edit and resend, failures.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use native_app::{ChatOptions, ChatSink, ErrorCode, NativeApp};
+use native_app::{ChatOptions, ErrorCode, NativeApp};
 use native_core::{ChatEvent, ConversationId, MessageStatus, Role};
 use native_testkit::Stack;
 use native_testkit::fake_provider::Script;
 
+use crate::chat_support::Events;
 use crate::history_support::first_device;
-
-/// Collects a reply's events, as the UI's channel would.
-#[derive(Default, Clone)]
-struct Events(Arc<Mutex<Vec<ChatEvent>>>);
-
-impl ChatSink for Events {
-    fn send(&self, event: ChatEvent) {
-        self.0.lock().expect("events").push(event);
-    }
-}
-
-impl Events {
-    fn all(&self) -> Vec<ChatEvent> {
-        self.0.lock().expect("events").clone()
-    }
-
-    fn text(&self) -> String {
-        self.all()
-            .into_iter()
-            .filter_map(|e| match e {
-                ChatEvent::Delta { text } => Some(text),
-                _ => None,
-            })
-            .collect()
-    }
-}
 
 async fn turns(app: &NativeApp, id: ConversationId) -> Vec<(Role, String, MessageStatus)> {
     app.conversation_messages(id)

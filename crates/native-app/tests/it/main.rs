@@ -2,6 +2,8 @@
 
 mod billing;
 mod chat;
+mod chat_attachments;
+mod chat_support;
 mod history_attachments;
 mod history_offline;
 mod history_support;

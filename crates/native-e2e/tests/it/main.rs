@@ -1,6 +1,7 @@
 //! End-to-end tests of the real app, one binary, one module per journey.
 //! Run them with `cargo xtask test` (Xvfb, D-Bus, tauri-driver).
 
+mod attachments;
 mod auth;
 mod billing;
 mod chat;

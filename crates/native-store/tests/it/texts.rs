@@ -334,3 +334,28 @@ fn backups_carry_texts_and_stay_readable_both_ways() {
     target.import(&backup, c.user_id).unwrap();
     assert_eq!(target.attachment_texts(m.id).unwrap(), [t]);
 }
+
+#[test]
+fn texts_fetched_later_are_cached_once_and_only_for_cached_messages() {
+    let store = Store::open_in_memory().unwrap();
+    let c = conversation("fetched", 0);
+    store.create_conversation(&c).unwrap();
+    let m = message(&c, "from another device", 1);
+    store.add_message(&m).unwrap();
+    let before = ops(&store).len();
+    let stranger = message(&c, "never cached", 2);
+    let fetched = [text(&m, 4, "fetched text"), text(&stranger, 5, "orphan")];
+
+    assert_eq!(store.cache_remote_texts(&fetched).unwrap(), 1);
+    assert_eq!(
+        store.cache_remote_texts(&fetched).unwrap(),
+        0,
+        "a replay adds nothing"
+    );
+    assert_eq!(store.attachment_texts(m.id).unwrap(), [fetched[0].clone()]);
+    assert_eq!(
+        ops(&store).len(),
+        before,
+        "the server's texts are not queued back"
+    );
+}

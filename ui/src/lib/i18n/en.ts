@@ -74,6 +74,13 @@ export const en = {
   'chat.placeholder': 'Message Native AI…',
   'chat.keys': 'Enter to send · Shift+Enter for a new line · Esc to stop',
   'chat.send': 'Send',
+  'chat.attach': 'Attach files',
+  'chat.attaching': 'Preparing files…',
+  'chat.attachRemove': 'Remove {name}',
+  'chat.attachPages': '{count} p.',
+  'chat.attachDismiss': 'Dismiss',
+  'conversation.notOnDevice': 'Not on this device',
+  'conversation.openAttachment': 'Open {name}',
   'chat.stop': 'Stop',
   'chat.offline': "You're offline — messages can't be sent until you're back online.",
   'chat.modes': 'Answer style',
@@ -330,6 +337,9 @@ export const en = {
   'error.quota_exceeded': "You've used all your tokens for this period. Upgrade to Pro or buy a token pack to continue.",
   'error.too_long': 'This conversation is too long to continue. Start a new chat.',
   'error.busy': 'A reply is still being written in this conversation. Wait for it or stop it.',
+  'error.attachment_rejected': "This file can't be attached.",
+  'error.not_on_device': "This file isn't on this device: it was attached on another one.",
+  'error.model_not_vision': "This model can't read pictures. Choose another model or remove the pictures.",
 } as const satisfies Record<string, string>;
 
 /** A message key: every key of the English catalogue. */

@@ -38,7 +38,11 @@ describe('conversation view', () => {
     expect(rows[0]!.dataset['role']).toBe('user');
     expect(rows[0]!.dataset['pending']).toBe('true');
     expect(within(rows[0]!).getByTestId('message-pending').textContent).toBe('Not yet synced');
-    expect(within(rows[0]!).getByTestId('message-attachment').textContent?.trim()).toBe('budget.csv');
+    const chip = within(rows[0]!).getByTestId('message-attachment');
+    expect(chip.querySelector('.attachment-name')?.textContent).toBe('budget.csv');
+    // Seeded from "another device": the metadata shows, the bytes are not here.
+    expect(chip.dataset['onDevice']).toBe('false');
+    expect(chip.textContent).toContain('Not on this device');
 
     expect(rows[1]!.dataset['pending']).toBe('false');
     expect(within(rows[1]!).queryByTestId('message-pending')).toBeNull();
