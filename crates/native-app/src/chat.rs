@@ -78,6 +78,14 @@ impl RunningReplies {
         }
     }
 
+    /// Stops every running reply (the user signed out or changed): what
+    /// came is kept, marked partial, in the cache of the user who asked.
+    pub(crate) fn stop_all(&self) {
+        for token in self.lock().values() {
+            token.cancel();
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConversationId, CancellationToken>> {
         self.running.lock().unwrap_or_else(PoisonError::into_inner)
     }

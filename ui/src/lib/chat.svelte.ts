@@ -93,6 +93,8 @@ export class ChatModel {
   mode = $state<ChatMode>('standard');
   /** The model the user picked (null: the gateway's default). */
   picked = $state<string | null>(null);
+  /** What is being written, by conversation ('' for the new chat). */
+  readonly drafts = new SvelteMap<string, string>();
   /** The link waiting for the user's confirmation. */
   linkToOpen = $state<string | null>(null);
   /** Grows on each new chat, so the composer takes focus. */
@@ -127,6 +129,15 @@ export class ChatModel {
     return this.picked !== null && this.models.includes(this.picked) ? this.picked : null;
   }
 
+  draft(conversationId: string | null): string {
+    return this.drafts.get(conversationId ?? NEW) ?? '';
+  }
+
+  setDraft(conversationId: string | null, text: string): void {
+    if (text === '') this.drafts.delete(conversationId ?? NEW);
+    else this.drafts.set(conversationId ?? NEW, text);
+  }
+
   turn(conversationId: string | null): Turn | undefined {
     return this.turns.get(conversationId ?? NEW);
   }
@@ -145,6 +156,7 @@ export class ChatModel {
     if (user === this.#user) return;
     this.#user = user;
     this.turns.clear();
+    this.drafts.clear();
     this.models = [];
     this.linkToOpen = null;
     this.#focusOnOpen = null;

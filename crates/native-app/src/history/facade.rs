@@ -203,8 +203,12 @@ impl NativeApp {
             let user = signed_in_user(&auth.borrow_and_update().clone());
             if user != last_user {
                 // Files picked by one account never go out with another's
-                // question (nor stay after sign-out).
+                // question (nor stay after sign-out), and a reply still
+                // streaming for the previous account stops.
                 self.pending.clear();
+                if last_user.is_some() {
+                    self.replies.stop_all();
+                }
                 last_user = user;
             }
             let retry = match user {

@@ -87,8 +87,12 @@ impl NativeApp {
         self.sessions()?.handle_deep_link(url).await
     }
 
-    /// Signs out of this device and forgets the session.
+    /// Signs out of this device and forgets the session. A reply still
+    /// streaming stops first (kept, marked partial, in this user's cache),
+    /// and files waiting to be sent are dropped.
     pub async fn sign_out(&self) -> AuthState {
+        self.replies.stop_all();
+        self.pending.clear();
         match self.sessions() {
             Ok(sessions) => sessions.sign_out().await,
             Err(_) => AuthState::signed_out(None),

@@ -323,3 +323,47 @@ async fn failures_keep_the_question_and_say_why() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_out_stops_the_reply_and_keeps_what_came_for_that_user() {
+    let stack = Stack::start().await.expect("stack");
+    let device = Arc::new(first_device(&stack, "signout-stop@example.com").await);
+    let long: String = (0..200).map(|i| format!("mot{i} ")).collect();
+    stack.provider().push(
+        Script::reply(long.clone())
+            .chunk_chars(5)
+            .chunk_delay(Duration::from_millis(30)),
+    );
+    let events = Events::default();
+    let running = tokio::spawn({
+        let (device, events) = (device.clone(), events.clone());
+        async move {
+            device
+                .app
+                .send_message(None, "Une longue histoire", ChatOptions::default(), &events)
+                .await
+        }
+    });
+    while !events
+        .all()
+        .iter()
+        .any(|e| matches!(e, ChatEvent::Delta { .. }))
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    device.app.sign_out().await;
+    let outcome = running.await.expect("task").expect("chat");
+    assert_eq!(outcome.status, MessageStatus::Partial);
+    assert!(events.text().len() < long.len(), "stopped before the end");
+
+    device
+        .app
+        .sign_in("signout-stop@example.com", crate::support::PASSWORD)
+        .await
+        .expect("signed in again");
+    let stored = turns(&device.app, outcome.conversation_id).await;
+    assert_eq!(
+        stored[1],
+        (Role::Assistant, events.text(), MessageStatus::Partial)
+    );
+}

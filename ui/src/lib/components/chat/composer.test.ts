@@ -6,7 +6,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeLayout } from '../../../test/history-app';
-import { composerInput, finishedReply, LYON, openConversation, renderChatApp, rows, streamingText } from '../../../test/chat-app';
+import { composerInput, finishedReply, LYON, openConversation, RECIPES, renderChatApp, rows, streamingText } from '../../../test/chat-app';
 
 beforeEach(() => {
   fakeLayout();
@@ -236,5 +236,19 @@ describe('new chat', () => {
     await fireEvent.click(screen.getByTestId('new-chat'));
     await screen.findByTestId('new-chat-view');
     expect(screen.queryByTestId('conversation-view')).toBeNull();
+  });
+});
+
+describe('drafts', () => {
+  it('keeps a draft per conversation, so text is never sent in another', async () => {
+    const { fake } = renderChatApp();
+    await openConversation(LYON);
+    await type('Pour Lyon');
+    await openConversation(RECIPES);
+    await waitFor(() => expect(composerInput().value).toBe(''));
+    await type('Pour les recettes');
+    await openConversation(LYON);
+    await waitFor(() => expect(composerInput().value).toBe('Pour Lyon'));
+    expect(fake.calls.sendMessage).toBe(0);
   });
 });
