@@ -13,6 +13,8 @@ export class AttachmentsModel {
   rejected = $state<ErrorBody[]>([]);
   /** A dialog is open or files are being prepared. */
   busy = $state(false);
+  /** Files are being dragged over the window. */
+  dragging = $state(false);
   /** sha256s of the open conversation's files this device has. */
   onDevice = $state<ReadonlySet<string>>(new Set());
   readonly #backend: Backend;
@@ -20,6 +22,7 @@ export class AttachmentsModel {
   constructor(backend: Backend) {
     this.#backend = backend;
     backend.onAttachmentsChanged((pending) => this.#apply(pending));
+    backend.onFileDrag((over) => (this.dragging = over));
   }
 
   /** The ids to send with the next question. */

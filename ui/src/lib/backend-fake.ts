@@ -244,6 +244,9 @@ export class FakeBackend implements Backend {
   onAttachmentsChanged(listener: (pending: PendingAttachments) => void): () => void {
     return this.attachments.onAttachmentsChanged(listener);
   }
+  onFileDrag(listener: (over: boolean) => void): () => void {
+    return this.attachments.onFileDrag(listener);
+  }
 
   quota(): Promise<Outcome<Quota>> {
     return this.billing.quota();

@@ -5,6 +5,7 @@
 // `{code, message}` (IPC failures, panics) become `internal` errors instead
 // of escaping as exceptions.
 import { Channel } from '@tauri-apps/api/core';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open, save } from '@tauri-apps/plugin-dialog';
 import { openUrl } from '@tauri-apps/plugin-opener';
 import type { Backend, ChatEvent, FileDialogRequest, Outcome } from './backend';
@@ -130,6 +131,18 @@ export function tauriBackend(): Backend {
     openAttachment: (sha256, name) => call(() => commands.openAttachment(sha256, name)),
     attachmentsOnDevice: (id) => call(() => commands.attachmentsOnDevice(id)),
     onAttachmentsChanged: (listener) => subscribe(events.attachmentsChanged, listener),
+    onFileDrag: (listener) => {
+      // Only the drag's phase is read here; its paths reach the app
+      // through the Rust side's own window event.
+      let active = true;
+      const unlisten = getCurrentWebview().onDragDropEvent((event) => {
+        if (active) listener(event.payload.type === 'enter' || event.payload.type === 'over');
+      });
+      return () => {
+        active = false;
+        void unlisten.then((stop) => stop());
+      };
+    },
 
     quota: () => call(() => commands.quota()),
     plans: () => call(() => commands.plans()),

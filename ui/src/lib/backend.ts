@@ -194,6 +194,11 @@ export interface Backend {
   attachmentsOnDevice(conversationId: ConversationId): Promise<Outcome<string[]>>;
   /** Every change of the pending files (picked, dropped on the window, pasted, removed, sent). */
   onAttachmentsChanged(listener: (pending: PendingAttachments) => void): () => void;
+  /**
+   * Whether files are being dragged over the window (true), or left or were
+   * dropped (false). A drop is attached by the Rust side, never from here.
+   */
+  onFileDrag(listener: (over: boolean) => void): () => void;
 
   // ---- Billing (`unauthorized` when signed out) ----
 

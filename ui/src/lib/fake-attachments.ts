@@ -22,6 +22,7 @@ export class FakeAttachments {
   #items: { id: AttachmentId; attachment: Attachment }[] = [];
   #nextId = 1;
   #listeners = new Set<(p: PendingAttachments) => void>();
+  #drag = new Set<(over: boolean) => void>();
 
   async pickAttachments(): Promise<Outcome<PendingAttachments>> {
     this.calls.pick += 1;
@@ -59,6 +60,16 @@ export class FakeAttachments {
   onAttachmentsChanged(listener: (p: PendingAttachments) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  onFileDrag(listener: (over: boolean) => void): () => void {
+    this.#drag.add(listener);
+    return () => this.#drag.delete(listener);
+  }
+
+  /** Plays files dragged over the window (true) or leaving it (false). */
+  drag(over: boolean): void {
+    for (const listener of this.#drag) listener(over);
   }
 
   /** The pending files of `ids`, taken for a message (as sending does). */

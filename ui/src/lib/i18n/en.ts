@@ -79,6 +79,7 @@ export const en = {
   'chat.attachRemove': 'Remove {name}',
   'chat.attachPages': '{count} p.',
   'chat.attachDismiss': 'Dismiss',
+  'chat.dropFiles': 'Drop files to attach them',
   'conversation.notOnDevice': 'Not on this device',
   'conversation.openAttachment': 'Open {name}',
   'chat.stop': 'Stop',

@@ -81,6 +81,7 @@ export const fr = {
   'chat.attachRemove': 'Retirer {name}',
   'chat.attachPages': '{count} p.',
   'chat.attachDismiss': 'Fermer',
+  'chat.dropFiles': 'Déposez des fichiers pour les joindre',
   'conversation.notOnDevice': 'Pas sur cet appareil',
   'conversation.openAttachment': 'Ouvrir {name}',
   'chat.stop': 'Arrêter',

@@ -91,3 +91,15 @@ describe('attaching files', () => {
     expect(stored.textContent).toContain('Not on this device');
   });
 });
+
+describe('dragging files over the window', () => {
+  it('shows where they will go while they are over it', async () => {
+    const { backend } = renderChatApp();
+    await screen.findByTestId('composer-input');
+    expect(screen.queryByTestId('composer-drop')).toBeNull();
+    backend.attachments.drag(true);
+    expect((await screen.findByTestId('composer-drop')).textContent).toContain('Drop files to attach them');
+    backend.attachments.drag(false);
+    await waitFor(() => expect(screen.queryByTestId('composer-drop')).toBeNull());
+  });
+});
