@@ -93,6 +93,8 @@ export class ChatModel {
   mode = $state<ChatMode>('standard');
   /** The model the user picked (null: the gateway's default). */
   picked = $state<string | null>(null);
+  /** Row keys by message id (see `rowKey`); plain, read while rendering. */
+  readonly #rowKeys = new Map<string, string>();
   /** What is being written, by conversation ('' for the new chat). */
   readonly drafts = new SvelteMap<string, string>();
   /** The link waiting for the user's confirmation. */
@@ -129,6 +131,16 @@ export class ChatModel {
     return this.picked !== null && this.models.includes(this.picked) ? this.picked : null;
   }
 
+  /**
+   * The list key of the row showing message `id`. A live row is drawn before
+   * the backend names its message (`local-question-N`, `local-reply-N`);
+   * when it does, the row keeps its first key, so the stored copy takes over
+   * the same DOM node instead of a new one being built mid-turn.
+   */
+  rowKey(id: string): string {
+    return this.#rowKeys.get(id) ?? id;
+  }
+
   draft(conversationId: string | null): string {
     return this.drafts.get(conversationId ?? NEW) ?? '';
   }
@@ -157,6 +169,7 @@ export class ChatModel {
     this.#user = user;
     this.turns.clear();
     this.drafts.clear();
+    this.#rowKeys.clear();
     this.models = [];
     this.linkToOpen = null;
     this.#focusOnOpen = null;
@@ -333,6 +346,7 @@ export class ChatModel {
         this.#saved(turn, event.data.conversationId, event.data.userMessageId);
         break;
       case 'started':
+        this.#rowKeys.set(event.data.messageId, `local-reply-${turn.seq}`);
         turn.assistantId = event.data.messageId;
         turn.model = event.data.model === '' ? null : event.data.model;
         turn.phase = 'streaming';
@@ -358,6 +372,8 @@ export class ChatModel {
   }
 
   #saved(turn: Turn, conversationId: string, userMessageId: string): void {
+    // Only a question drawn live (send, edit) had a key of its own.
+    if (turn.userText !== null) this.#rowKeys.set(userMessageId, `local-question-${turn.seq}`);
     turn.userMessageId = userMessageId;
     if (turn.conversationId === null) {
       turn.conversationId = conversationId;
