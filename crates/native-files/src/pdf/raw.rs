@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 /// How far back from `stream` the stream's dictionary is looked for.
-const DICT_WINDOW: usize = 4096;
+pub(super) const DICT_WINDOW: usize = 4096;
 /// Xref stream entries and objects a file may declare.
 const MAX_XREF_ENTRIES: i64 = 1_000_000;
 /// Widest xref stream field lopdf should read (8 bytes hold any offset).
@@ -46,18 +46,7 @@ pub(super) struct RawStream {
 pub(super) fn streams(bytes: &[u8]) -> Vec<RawStream> {
     let mut found = Vec::new();
     let mut pos = 0;
-    while let Some(at) = find(&bytes[pos..], b"stream").map(|f| pos + f) {
-        pos = at + b"stream".len();
-        if at >= 3 && &bytes[at - 3..at] == b"end" {
-            continue;
-        }
-        let start = match bytes.get(pos..pos + 2) {
-            Some(b"\r\n") => pos + 2,
-            _ => match bytes.get(pos) {
-                Some(b'\n' | b'\r') => pos + 1,
-                _ => continue,
-            },
-        };
+    while let Some((at, start)) = next_stream(bytes, pos) {
         let end = find(&bytes[start..], b"endstream").map_or(bytes.len(), |e| start + e);
         let from = at.saturating_sub(DICT_WINDOW);
         let dict_start = rfind(&bytes[from..at], b"obj").map_or(from, |o| from + o);
@@ -71,6 +60,27 @@ pub(super) fn streams(bytes: &[u8]) -> Vec<RawStream> {
         pos = start;
     }
     found
+}
+
+/// The next `stream` keyword at or after `pos` that is followed by an EOL
+/// (so not `endstream`, nor the word inside other text): where the keyword
+/// is, and where its data starts. The raw scan and the repair share it.
+pub(super) fn next_stream(bytes: &[u8], mut pos: usize) -> Option<(usize, usize)> {
+    while let Some(at) = find(&bytes[pos..], b"stream").map(|f| pos + f) {
+        pos = at + b"stream".len();
+        if at >= 3 && &bytes[at - 3..at] == b"end" {
+            continue;
+        }
+        let start = match bytes.get(pos..pos + 2) {
+            Some(b"\r\n") => pos + 2,
+            _ => match bytes.get(pos) {
+                Some(b'\n' | b'\r') => pos + 1,
+                _ => continue,
+            },
+        };
+        return Some((at, start));
+    }
+    None
 }
 
 /// Where the name `key` (a whole token) is in `dict`.

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use super::raw::{DICT_WINDOW, find, next_stream};
+
 /// Object numbers above this are not believed.
 const MAX_OBJECT_ID: u32 = 10_000_000;
 /// How far after `obj` a catalog's `/Catalog` is looked for.
@@ -83,9 +85,6 @@ fn scan_objects(bytes: &[u8]) -> BTreeMap<u32, (u32, usize)> {
     objects
 }
 
-/// How far back from `stream` its dictionary's `/Length` is looked for.
-const DICT_WINDOW: usize = 4096;
-
 /// The repaired copy: stream lengths fixed, then a new xref table appended;
 /// `None` if no object or no catalog was found.
 pub(super) fn repaired(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -149,24 +148,8 @@ fn fix_lengths(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + 64);
     let mut copied = 0;
     let mut pos = 0;
-    while let Some(found) = bytes[pos..].windows(6).position(|w| w == b"stream") {
-        let at = pos + found;
-        pos = at + b"stream".len();
-        if at >= 3 && &bytes[at - 3..at] == b"end" {
-            continue;
-        }
-        let start = match bytes.get(pos..pos + 2) {
-            Some(b"\r\n") => pos + 2,
-            _ => match bytes.get(pos) {
-                Some(b'\n' | b'\r') => pos + 1,
-                _ => continue,
-            },
-        };
-        let Some(end) = bytes[start..]
-            .windows(9)
-            .position(|w| w == b"endstream")
-            .map(|e| start + e)
-        else {
+    while let Some((at, start)) = next_stream(bytes, pos) {
+        let Some(end) = find(&bytes[start..], b"endstream").map(|e| start + e) else {
             break;
         };
         pos = end;
