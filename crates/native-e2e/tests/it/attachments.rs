@@ -4,7 +4,6 @@
 //! the PDF's text to the provider; after a restart the question's chip is
 //! in history and opens the file from this device's copy.
 
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -12,31 +11,7 @@ use std::time::Duration;
 use native_e2e::{AppSession, Launch};
 use native_testkit::{Stack, files};
 
-const PASSWORD: &str = "correct horse battery";
-
-/// A directory holding an `xdg-open` that records its argument in `opened`
-/// (tauri-plugin-opener runs `xdg-open <path>` on Linux).
-fn fake_opener(dir: &Path, opened: &Path) -> anyhow::Result<()> {
-    let script = dir.join("xdg-open");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
-            opened.display()
-        ),
-    )?;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-    Ok(())
-}
-
-async fn wait_css(app: &AppSession, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
-    Ok(app
-        .client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(fantoccini::Locator::Css(css))
-        .await?)
-}
+use crate::support::{record_opened, sign_up, wait_css};
 
 /// Waits for the dialog titled "Attach files", focuses it, and types the
 /// path into GTK's location field (Ctrl+L), then Enter.
@@ -73,23 +48,11 @@ async fn attach_a_pdf_ask_and_find_its_chip_after_a_restart() -> anyhow::Result<
         &pdf,
         files::text_pdf(&["Chiffre d'affaires 2026 : 42 millions"]),
     )?;
-    let opened = folder.path().join("opened.txt");
-    fake_opener(folder.path(), &opened)?;
     let mut launch = Launch::against(&stack);
-    let path = format!(
-        "{}:{}",
-        folder.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    launch.env.push(("PATH".to_owned(), path.clone()));
+    let opened = record_opened(&mut launch, folder.path())?;
 
     let app = AppSession::launch(launch).await?;
-    app.wait_ready().await?;
-    app.click("auth-to-signup").await?;
-    app.fill("auth-email", "files-e2e@example.com").await?;
-    app.fill("auth-password", PASSWORD).await?;
-    app.click("auth-submit").await?;
-    app.wait_for("composer-input").await?;
+    sign_up(&app, "files-e2e@example.com").await?;
 
     app.click("composer-attach").await?;
     let chosen = pdf.clone();
@@ -121,10 +84,9 @@ async fn attach_a_pdf_ask_and_find_its_chip_after_a_restart() -> anyhow::Result<
         .any(|body| body.contains("--- FICHIER: rapport.pdf ---") && body.contains("42 millions"));
     assert!(asked, "the PDF's text went with the question");
 
-    let relaunch = Launch::against(&stack).with_home(app.home());
+    let mut relaunch = Launch::against(&stack).with_home(app.home());
+    record_opened(&mut relaunch, folder.path())?;
     app.close().await?;
-    let mut relaunch = relaunch;
-    relaunch.env.push(("PATH".to_owned(), path));
     let app = AppSession::launch(relaunch).await?;
     app.wait_ready().await?;
     app.click("conversation-item").await?;

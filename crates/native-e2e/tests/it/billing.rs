@@ -6,64 +6,29 @@
 //! (tauri-plugin-opener runs `xdg-open <url>` on Linux), which writes the
 //! address it was given to a file: the app's own opening code runs as shipped.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::time::Duration;
 
 use native_e2e::{AppSession, Launch};
 use native_testkit::Stack;
 use serde_json::json;
 
-const PASSWORD: &str = "correct horse battery";
+use crate::support::{record_opened, sign_up, wait_css};
+
 const EMAIL: &str = "buyer+e2e@example.com";
 const PRO_LINK: &str = "https://buy.stripe.com/test_e2e_pro";
-
-/// A directory holding an `xdg-open` that records its argument in `opened`.
-fn fake_browser(dir: &Path, opened: &Path) -> anyhow::Result<()> {
-    let script = dir.join("xdg-open");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
-            opened.display()
-        ),
-    )?;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-    Ok(())
-}
-
-async fn wait_css(app: &AppSession, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
-    Ok(app
-        .client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(fantoccini::Locator::Css(css))
-        .await?)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn buy_pro_opens_the_exact_link_and_the_webhook_makes_the_window_pro() -> anyhow::Result<()> {
     let stack = Stack::start().await?;
     let bin = tempfile::tempdir()?;
-    let opened = bin.path().join("opened.txt");
-    fake_browser(bin.path(), &opened)?;
     let mut launch = Launch::against(&stack);
-    let path = format!(
-        "{}:{}",
-        bin.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    launch.env.push(("PATH".to_owned(), path));
+    let opened = record_opened(&mut launch, bin.path())?;
     launch
         .env
         .push(("STRIPE_PAYMENT_LINK_PRO".to_owned(), PRO_LINK.to_owned()));
     let app = AppSession::launch(launch).await?;
 
-    app.wait_ready().await?;
-    app.click("auth-to-signup").await?;
-    app.fill("auth-email", EMAIL).await?;
-    app.fill("auth-password", PASSWORD).await?;
-    app.click("auth-submit").await?;
+    sign_up(&app, EMAIL).await?;
     wait_css(&app, "[data-testid=\"quota-meter\"][data-plan=\"free\"]").await?;
     assert!(app.text("quota-meter").await?.contains("25,000"));
 

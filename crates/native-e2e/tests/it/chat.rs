@@ -9,27 +9,7 @@ use native_e2e::{AppSession, Launch};
 use native_testkit::Stack;
 use native_testkit::fake_provider::Script;
 
-const PASSWORD: &str = "correct horse battery";
-
-async fn sign_up(app: &AppSession, email: &str) -> anyhow::Result<()> {
-    app.wait_ready().await?;
-    app.click("auth-to-signup").await?;
-    app.fill("auth-email", email).await?;
-    app.fill("auth-password", PASSWORD).await?;
-    app.click("auth-submit").await?;
-    app.wait_for("composer-input").await?;
-    Ok(())
-}
-
-/// Waits for an element matching a CSS selector (for attribute states).
-async fn wait_css(app: &AppSession, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
-    Ok(app
-        .client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(fantoccini::Locator::Css(css))
-        .await?)
-}
+use crate::support::{sign_up, wait_css};
 
 async fn send(app: &AppSession, text: &str) -> anyhow::Result<()> {
     app.fill("composer-input", text).await?;

@@ -7,3 +7,4 @@ mod billing;
 mod chat;
 mod history;
 mod smoke;
+mod support;
