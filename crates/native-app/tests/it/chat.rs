@@ -5,13 +5,44 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use native_app::{ChatOptions, ErrorCode, NativeApp};
+use native_app::{ChatOptions, ChatOutcome, ErrorCode, NativeApp};
 use native_core::{ChatEvent, ConversationId, MessageStatus, Role};
 use native_testkit::Stack;
 use native_testkit::fake_provider::Script;
 
 use crate::chat_support::Events;
-use crate::history_support::first_device;
+use crate::history_support::{Device, first_device};
+use tokio::task::JoinHandle;
+
+/// Scripts a 200-word reply streamed slowly and sends `question` for it in
+/// the background: the reply's text, its events, and the running send.
+fn long_reply(
+    stack: &Stack,
+    device: &Arc<Device>,
+    question: &'static str,
+) -> (
+    String,
+    Events,
+    JoinHandle<Result<ChatOutcome, native_app::AppError>>,
+) {
+    let long: String = (0..200).map(|i| format!("mot{i} ")).collect();
+    stack.provider().push(
+        Script::reply(long.clone())
+            .chunk_chars(5)
+            .chunk_delay(Duration::from_millis(30)),
+    );
+    let events = Events::default();
+    let running = tokio::spawn({
+        let (device, events) = (device.clone(), events.clone());
+        async move {
+            device
+                .app
+                .send_message(None, question, ChatOptions::default(), &events)
+                .await
+        }
+    });
+    (long, events, running)
+}
 
 async fn turns(app: &NativeApp, id: ConversationId) -> Vec<(Role, String, MessageStatus)> {
     app.conversation_messages(id)
@@ -103,27 +134,7 @@ async fn a_new_chat_streams_in_order_saves_both_turns_and_gets_a_title() {
 async fn stop_keeps_what_came_marked_partial_and_hangs_up() {
     let stack = Stack::start().await.expect("stack");
     let device = Arc::new(first_device(&stack, "stop@example.com").await);
-    let long: String = (0..200).map(|i| format!("mot{i} ")).collect();
-    stack.provider().push(
-        Script::reply(long.clone())
-            .chunk_chars(5)
-            .chunk_delay(Duration::from_millis(30)),
-    );
-    let events = Events::default();
-    let running = tokio::spawn({
-        let (device, events) = (device.clone(), events.clone());
-        async move {
-            device
-                .app
-                .send_message(
-                    None,
-                    "Raconte une longue histoire",
-                    ChatOptions::default(),
-                    &events,
-                )
-                .await
-        }
-    });
+    let (long, events, running) = long_reply(&stack, &device, "Raconte une longue histoire");
     let conversation = loop {
         if let Some(ChatEvent::Saved {
             conversation_id, ..
@@ -328,22 +339,7 @@ async fn failures_keep_the_question_and_say_why() {
 async fn signing_out_stops_the_reply_and_keeps_what_came_for_that_user() {
     let stack = Stack::start().await.expect("stack");
     let device = Arc::new(first_device(&stack, "signout-stop@example.com").await);
-    let long: String = (0..200).map(|i| format!("mot{i} ")).collect();
-    stack.provider().push(
-        Script::reply(long.clone())
-            .chunk_chars(5)
-            .chunk_delay(Duration::from_millis(30)),
-    );
-    let events = Events::default();
-    let running = tokio::spawn({
-        let (device, events) = (device.clone(), events.clone());
-        async move {
-            device
-                .app
-                .send_message(None, "Une longue histoire", ChatOptions::default(), &events)
-                .await
-        }
-    });
+    let (long, events, running) = long_reply(&stack, &device, "Une longue histoire");
     while !events
         .all()
         .iter()
