@@ -98,7 +98,8 @@ pub fn estimate_prompt_tokens(turns: &[Turn]) -> u64 {
 /// Keeps the newest `max` images of the turns and drops the older ones, so
 /// that a long conversation with pictures neither outgrows the request
 /// limit nor pays for pictures the user has moved on from. Returns how
-/// many were dropped. The app and the gateway apply the same rule.
+/// many were dropped. The gateway applies it to every request; the app
+/// picks the same newest pictures before reading them from disk.
 pub fn keep_newest_images(turns: &mut [Turn], max: usize) -> usize {
     let mut kept = 0;
     let mut dropped = 0;

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use native_core::{
     AttachmentText, ChatEvent, ChatRequest, ConversationId, Message, MessageId, MessageStatus,
-    PromptBudget, Role, StreamOptions, Turn, budget_prompt, keep_newest_images,
+    PromptBudget, Role, StreamOptions, Turn, budget_prompt,
 };
 use native_store::{FileStore, StoredMessage};
 use time::OffsetDateTime;
@@ -175,15 +175,12 @@ impl NativeApp {
             texts.extend(self.fetch_texts(history, missing).await);
         }
         let files = history.files.clone();
-        let mut turns =
-            tokio::task::spawn_blocking(move || prompt_turns(&messages, &texts, &files))
-                .await
-                .map_err(|_| AppError::Internal("building the prompt stopped"))?;
-        turns = budget_prompt(&[], &turns, PromptBudget::default());
-        keep_newest_images(&mut turns, MAX_PROMPT_IMAGES);
+        let turns = tokio::task::spawn_blocking(move || prompt_turns(&messages, &texts, &files))
+            .await
+            .map_err(|_| AppError::Internal("building the prompt stopped"))?;
         Ok(ChatRequest {
             model: options.model.clone(),
-            messages: turns,
+            messages: budget_prompt(&[], &turns, PromptBudget::default()),
             max_tokens: None,
             mode: options.mode,
             stream: true,
@@ -253,17 +250,41 @@ fn prompt_turns(
         .iter()
         .map(|t| ((t.message_id, t.sha256.as_str()), t.content.as_str()))
         .collect();
+    // Only the newest pictures are sent: only they are read from disk.
+    let pictures: Vec<(usize, usize)> = messages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, stored)| {
+            stored
+                .message
+                .attachments
+                .iter()
+                .enumerate()
+                .filter_map(move |(j, file)| {
+                    (file.sha256.is_some() && file.mime_type.starts_with("image/"))
+                        .then_some((i, j))
+                })
+        })
+        .collect();
+    let sent: HashSet<(usize, usize)> = pictures
+        .iter()
+        .rev()
+        .take(MAX_PROMPT_IMAGES)
+        .copied()
+        .collect();
     let mut turns = Vec::with_capacity(messages.len());
-    for stored in messages {
+    for (i, stored) in messages.iter().enumerate() {
         let m = &stored.message;
         let mut content = m.content.clone();
         let mut images = Vec::new();
-        for file in &m.attachments {
+        for (j, file) in m.attachments.iter().enumerate() {
             let Some(sha) = file.sha256.as_deref() else {
                 continue;
             };
             if file.mime_type.starts_with("image/") {
-                images.extend(model_image(files, sha));
+                if sent.contains(&(i, j)) {
+                    images.extend(model_image(files, sha));
+                }
             } else if let Some(text) = text_of.get(&(m.id, sha)) {
                 if !content.is_empty() {
                     content.push_str("\n\n");
@@ -297,4 +318,59 @@ fn wire_code(body: &ErrorBody) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "internal".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use native_core::{Attachment, ConversationId, MessageStatus};
+    use native_store::Variant;
+
+    const SHA: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+    fn question(pictures: usize, text: &str) -> StoredMessage {
+        let picture = Attachment {
+            name: "p.png".to_owned(),
+            mime_type: "image/png".to_owned(),
+            size: 5,
+            sha256: Some(SHA.to_owned()),
+            pages: None,
+            chars: None,
+        };
+        StoredMessage {
+            message: Message {
+                id: MessageId::new_random(),
+                conversation_id: ConversationId::new_random(),
+                role: Role::User,
+                content: text.to_owned(),
+                created_at: OffsetDateTime::now_utc(),
+                attachments: vec![picture; pictures],
+                status: MessageStatus::Complete,
+                model: None,
+            },
+            pending: false,
+        }
+    }
+
+    #[test]
+    fn only_the_newest_pictures_are_read_and_sent() {
+        let files = FileStore::in_memory();
+        files
+            .put(SHA, Variant::Original, b"hello")
+            .expect("original");
+        files.put(SHA, Variant::Model, b"\x89PNG").expect("model");
+        let messages = [
+            question(4, "old"),
+            question(0, "between"),
+            question(4, "new"),
+        ];
+        let turns = prompt_turns(&messages, &[], &files);
+        let counts: Vec<usize> = turns.iter().map(|t| t.images.len()).collect();
+        assert_eq!(counts, [MAX_PROMPT_IMAGES - 4, 0, 4]);
+        assert!(
+            turns[2].images[0]
+                .as_str()
+                .starts_with("data:image/png;base64,")
+        );
+    }
 }
