@@ -1,6 +1,7 @@
 // Entry point: applies the saved theme and locale (their modules do so on
-// import), picks the Backend (Tauri IPC inside the app, the in-memory fake in
-// a plain browser) and mounts the shell.
+// import), picks the Backend (Tauri IPC inside the app; in a plain browser the
+// in-memory fake, or with `?backend=http` a benchmark's test server) and
+// mounts the shell.
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { isTauri, type Backend } from './lib/backend';
@@ -13,7 +14,11 @@ import './styles/markdown.css';
 
 async function createBackend(): Promise<Backend> {
   if (isTauri()) return tauriBackend();
-  // Loaded only outside Tauri, so the fake never ships in the app's startup path.
+  // Both loaded only outside Tauri, so neither ships in the app's startup path.
+  if (new URLSearchParams(window.location.search).get('backend') === 'http') {
+    const { httpBackend } = await import('./lib/backend-http');
+    return httpBackend(window.location.origin);
+  }
   const { devFakeBackend } = await import('./lib/backend-fake');
   return devFakeBackend(window.location.search);
 }
