@@ -222,7 +222,7 @@ impl AppSession {
         Ok(())
     }
 
-    /// Saves a PNG of the X display under `target/e2e/<name>.png`.
+    /// Saves a PNG of the window under `target/e2e/<name>.png`.
     ///
     /// WebKitWebDriver's screenshot command never answers under Xvfb, so the
     /// picture is taken of the display with ImageMagick's `import`, as
@@ -231,6 +231,10 @@ impl AppSession {
         let dir = artifacts_dir();
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
+        // A name may group pictures in a folder ("screens/empty-...").
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
         // Without a window manager the window sits where it was placed; crop
         // the display to it.
         let (x, y, w, h) = self.client.get_window_rect().await?;

@@ -6,5 +6,6 @@ mod auth;
 mod billing;
 mod chat;
 mod history;
+mod screens;
 mod smoke;
 mod support;
