@@ -2,10 +2,13 @@
 //! figures, which are copied into BENCHMARKS.md with the method used.
 //! Speed goals live here, never in timed tests.
 
+use std::process::Command;
+
 use anyhow::Result;
 
-use crate::run::{cargo, run};
-use crate::setup;
+use crate::run::{cargo, npm, run};
+use crate::test::with_keychain;
+use crate::{paths, setup};
 
 /// (package, bench target) pairs, in the order BENCHMARKS.md lists them.
 const BENCHES: &[(&str, &str)] = &[
@@ -24,5 +27,49 @@ pub fn run_all() -> Result<()> {
     for (package, bench) in BENCHES {
         run(cargo().args(["bench", "--locked", "-p", package, "--bench", bench]))?;
     }
-    Ok(())
+    startup()
+}
+
+/// The release binary the startup bench launches: built with the
+/// `custom-protocol` feature, as `tauri build` (the shipped package) builds it.
+fn release_app() -> std::path::PathBuf {
+    paths::cargo_target().join("release").join("native-desktop")
+}
+
+/// `crates/native-e2e/benches/startup`: the real app against Chromium. It
+/// drives windows, so it runs like the E2E tests: under Xvfb (the E2E
+/// screen size), in a private D-Bus session with an unlocked keychain (the
+/// app keeps its session there), with tauri-driver and the release build.
+fn startup() -> Result<()> {
+    setup::bench_packages()?;
+    setup::tauri_driver()?;
+    // The app embeds ui/dist when it is compiled, and the web shell serves
+    // the same files to Chromium.
+    run(npm(&paths::ui()).args(["run", "build"]))?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "native-desktop",
+        "--features",
+        "custom-protocol",
+    ]))?;
+    std::fs::create_dir_all(paths::e2e_dir())?;
+    run(&mut with_keychain(
+        Command::new("xvfb-run")
+            .args(["-a", "--server-args=-screen 0 1600x1000x24"])
+            .arg(cargo().get_program())
+            .args([
+                "bench",
+                "--locked",
+                "-p",
+                "native-e2e",
+                "--bench",
+                "startup",
+            ])
+            .env("NATIVE_APP_BINARY", release_app())
+            .env("TAURI_DRIVER", paths::tauri_driver())
+            .env("NATIVE_E2E_DIR", paths::e2e_dir()),
+    ))
 }

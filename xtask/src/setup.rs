@@ -36,6 +36,8 @@ const PACKAGES: &[&str] = &[
     "imagemagick",
     // E2E: types a path into the system's file dialog (no WebDriver reach).
     "xdotool",
+    // The package test validates the .deb's desktop entry.
+    "desktop-file-utils",
     // The local stack's database.
     "postgresql",
 ];
@@ -61,6 +63,25 @@ pub fn debian_packages() -> Result<()> {
     if !command_exists("node") || !command_exists("npm") {
         missing.extend(NODE_PACKAGES);
     }
+    install(&missing)
+}
+
+/// What only `cargo xtask bench` needs: Chromium and its WebDriver, the
+/// browser the startup bench compares the app with. Kept apart so that
+/// `cargo xtask test` and CI never install a browser.
+const BENCH_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
+
+/// Installs the bench's own packages the same way as [`debian_packages`].
+pub fn bench_packages() -> Result<()> {
+    let missing: Vec<&str> = BENCH_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
+    install(&missing)
+}
+
+fn install(missing: &[&str]) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
@@ -74,7 +95,7 @@ pub fn debian_packages() -> Result<()> {
     run(Command::new("apt-get").arg("update").arg("-qq"))?;
     run(Command::new("apt-get")
         .args(["install", "-y", "-qq", "--no-install-recommends"])
-        .args(&missing)
+        .args(missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 

@@ -3,16 +3,17 @@
 //! 1. setup (Debian packages, npm packages, tauri-driver);
 //! 2. rustfmt; 3. the UI: type check, unit tests, production build (the
 //!    Rust build embeds it); 4. clippy with warnings denied; 5. every Rust
-//!    test against real stacks; 6. the end-to-end tests of the real app under
-//!    Xvfb. Both test steps run in a private D-Bus session with an unlocked
-//!    keychain (see [`with_keychain`]).
+//!    test against real stacks; 6. the package: a debug-profile .deb and
+//!    .rpm, checked by the package test; 7. the end-to-end tests of the real
+//!    app under Xvfb. Both Rust test steps run in a private D-Bus session with
+//!    an unlocked keychain (see [`with_keychain`]).
 
 use std::process::Command;
 
 use anyhow::Result;
 
 use crate::run::{cargo, npm, run};
-use crate::{paths, setup};
+use crate::{bundle, paths, setup};
 
 pub fn all() -> Result<()> {
     setup::all()?;
@@ -37,7 +38,33 @@ pub fn all() -> Result<()> {
         "native-e2e",
         "--locked",
     ])))?;
+    package()?;
     e2e()
+}
+
+/// Builds the debug-profile bundle and runs the package test on its .deb.
+/// The debug profile packs the same files as a release bundle but reuses
+/// the debug build the other steps made: only the crates that depend on
+/// `tauri` rebuild, with the `custom-protocol` feature the CLI adds
+/// (BENCHMARKS.md, "Package size"). It runs before the E2E step because a
+/// broken package costs a minute to see, the E2E journeys many.
+pub fn package() -> Result<()> {
+    let deb = bundle::bundle(bundle::Profile::Debug)?;
+    // `--nocapture` shows the sizes the test prints (for BENCHMARKS.md).
+    run(cargo()
+        .args([
+            "test",
+            "-p",
+            "native-e2e",
+            "--locked",
+            "--test",
+            "it",
+            "package::",
+            "--",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env("NATIVE_DEB", deb))
 }
 
 /// Starts an unlocked gnome-keyring (Secret Service only) with a throwaway
@@ -50,7 +77,7 @@ const KEYCHAIN_SCRIPT: &str = "export XDG_DATA_HOME=$(mktemp -d) XDG_RUNTIME_DIR
 /// are really stored (the keychain tests, the app under E2E) and nothing
 /// touches the user's own keychain. `NATIVE_REQUIRE_KEYCHAIN=1` makes the
 /// keychain tests fail rather than skip if the keychain does not work.
-fn with_keychain(cmd: &Command) -> Command {
+pub(crate) fn with_keychain(cmd: &Command) -> Command {
     let mut wrapped = Command::new("dbus-run-session");
     wrapped
         .args(["--", "sh", "-c", KEYCHAIN_SCRIPT, "sh"])
@@ -73,6 +100,9 @@ fn with_keychain(cmd: &Command) -> Command {
 /// a virtual X display inside a private session bus (without one, GTK starts
 /// helpers that outlive the app) that has a keychain for the app's session.
 pub fn e2e() -> Result<()> {
+    // Also puts back the E2E binary at target/debug/native-desktop: the
+    // bundle step leaves the custom-protocol build there, and cargo restores
+    // this one from its cache without compiling.
     run(cargo().args(["build", "-p", "native-desktop", "--locked"]))?;
     std::fs::create_dir_all(paths::e2e_dir())?;
     run(&mut with_keychain(
@@ -86,6 +116,10 @@ pub fn e2e() -> Result<()> {
                 "--locked",
                 "--",
                 "--test-threads=1",
+                // The package test has its own step, [`package`], which
+                // runs it with the .deb it needs.
+                "--skip",
+                "package::",
             ])
             .env("NATIVE_APP_BINARY", paths::app_binary())
             .env("TAURI_DRIVER", paths::tauri_driver())

@@ -1,0 +1,221 @@
+//! Starting a WebDriver server (tauri-driver or chromedriver), opening one
+//! session through it, and reading the launched app's process tree from
+//! `/proc`: its members, their PSS, and stopping whatever outlives the driver.
+//!
+//! The bench starts the driver itself rather than through
+//! `native_e2e::AppSession`: the clock starts just before the session
+//! request, so the driver must already be listening, and `AppSession`
+//! polls for that with 200 ms sleeps inside the timed part.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// A running WebDriver server. Dropping it stops the driver (SIGTERM, as
+/// SIGKILL can orphan the browser) and then, by PID, every process it had
+/// started that is still alive.
+pub struct Driver {
+    child: Child,
+    port: u16,
+}
+
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl Driver {
+    /// Runs `program` with `--port=<port>`-style arguments from `args(port)`
+    /// and waits until it accepts connections.
+    pub async fn start(
+        program: &Path,
+        args: impl FnOnce(u16) -> Vec<String>,
+        env: &[(String, String)],
+    ) -> Result<Self> {
+        let port = free_port()?;
+        let child = Command::new(program)
+            .args(args(port))
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", program.display()))?;
+        let driver = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            if Instant::now() > deadline {
+                bail!("{} did not listen within 20 s", program.display());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(driver)
+    }
+
+    /// Creates the session: the driver launches the browser or app and
+    /// answers once its first page is loading.
+    pub async fn session(&self, caps: serde_json::Value) -> Result<Client> {
+        let serde_json::Value::Object(caps) = caps else {
+            bail!("capabilities must be an object");
+        };
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{}", self.port);
+        match tokio::time::timeout(Duration::from_secs(60), builder.connect(&url)).await {
+            Err(_) => bail!("no WebDriver session within 60 s"),
+            Ok(result) => result.context("the WebDriver session was refused"),
+        }
+    }
+
+    pub fn pid(&self) -> i32 {
+        i32::try_from(self.child.id()).unwrap_or(i32::MAX)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let started = descendants(self.pid());
+        stop_child(&mut self.child);
+        stop_pids(&started);
+    }
+}
+
+fn stop_child(child: &mut Child) {
+    if matches!(child.try_wait(), Ok(Some(_))) {
+        return;
+    }
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// SIGTERM to those of `procs` still running as the same program, then
+/// SIGKILL after 5 s. The name check keeps a reused PID safe.
+fn stop_pids(procs: &[Proc]) {
+    let alive = |p: &Proc| read_proc(p.pid).is_some_and(|now| now.name == p.name);
+    let left: Vec<&Proc> = procs.iter().filter(|p| alive(p)).collect();
+    for p in &left {
+        let _ = kill(Pid::from_raw(p.pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline && left.iter().any(|p| alive(p)) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for p in left.iter().filter(|p| alive(p)) {
+        let _ = kill(Pid::from_raw(p.pid), Signal::SIGKILL);
+    }
+}
+
+/// One process as `/proc/<pid>/stat` describes it.
+#[derive(Debug, Clone)]
+pub struct Proc {
+    pub pid: i32,
+    pub ppid: i32,
+    /// The command name (`comm`, at most 15 bytes).
+    pub name: String,
+}
+
+fn read_proc(pid: i32) -> Option<Proc> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name is in parentheses and may itself hold spaces or ')'.
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let name = stat.get(open + 1..close)?.to_owned();
+    let mut rest = stat.get(close + 2..)?.split(' ');
+    let _state = rest.next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    Some(Proc { pid, ppid, name })
+}
+
+fn all_procs() -> Vec<Proc> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(read_proc)
+        .collect()
+}
+
+/// Every descendant of `root` (not `root` itself), parents before children.
+pub fn descendants(root: i32) -> Vec<Proc> {
+    let procs = all_procs();
+    let mut children: BTreeMap<i32, Vec<&Proc>> = BTreeMap::new();
+    for p in &procs {
+        children.entry(p.ppid).or_default().push(p);
+    }
+    let mut found = Vec::new();
+    let mut seen = HashSet::from([root]);
+    let mut queue = vec![root];
+    while let Some(pid) = queue.pop() {
+        for child in children.get(&pid).into_iter().flatten() {
+            if seen.insert(child.pid) {
+                found.push((*child).clone());
+                queue.push(child.pid);
+            }
+        }
+    }
+    found
+}
+
+/// The first process under the driver running `exe`, and all of its
+/// descendants: the app (or browser) and the helpers it started.
+pub fn app_tree(driver_pid: i32, exe: &Path) -> Result<Vec<Proc>> {
+    let under = descendants(driver_pid);
+    let root = under
+        .iter()
+        .find(|p| std::fs::read_link(format!("/proc/{}/exe", p.pid)).is_ok_and(|path| path == exe))
+        .with_context(|| {
+            format!(
+                "no {} under the driver (found {:?})",
+                exe.display(),
+                under.iter().map(|p| &p.name).collect::<Vec<_>>()
+            )
+        })?
+        .clone();
+    let mut tree = vec![root.clone()];
+    tree.extend(descendants(root.pid));
+    Ok(tree)
+}
+
+/// `Pss` of `/proc/<pid>/smaps_rollup`, in KiB (0 for a process gone meanwhile).
+pub fn pss_kib(pid: i32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|rollup| {
+            rollup.lines().find_map(|line| {
+                line.strip_prefix("Pss:")?
+                    .trim()
+                    .strip_suffix("kB")?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// `path` with symbolic links resolved, as `/proc/<pid>/exe` shows it.
+pub fn real_path(path: &Path) -> Result<PathBuf> {
+    path.canonicalize()
+        .with_context(|| format!("{} does not exist", path.display()))
+}
