@@ -5,7 +5,8 @@
 //! - `test`: everything CI checks, in the order a failure is cheapest to see.
 //! - `stack up [--detach] | down`: the local Supabase-shaped stack.
 //! - `bench`: the benchmarks, figures recorded in BENCHMARKS.md.
-//! - `bundle`: the .deb and .rpm packages.
+//! - `bundle [--debug]`: the .deb and .rpm packages (release profile unless
+//!   `--debug`, which CI uses to check the packaging cheaply).
 //!
 //! It must not hold product logic: it only orchestrates tools and crates.
 
@@ -23,7 +24,7 @@ mod tidy;
 use anyhow::{Result, bail};
 
 const USAGE: &str =
-    "usage: cargo xtask <dev | test | stack up [--detach] | stack down | bench | bundle>";
+    "usage: cargo xtask <dev | test | stack up [--detach] | stack down | bench | bundle [--debug]>";
 
 fn main() {
     if let Err(err) = dispatch() {
@@ -42,7 +43,8 @@ fn dispatch() -> Result<()> {
         ["stack", "up", "--detach"] => stack::up(true),
         ["stack", "down"] => stack::down(),
         ["bench"] => bench::run_all(),
-        ["bundle"] => bundle::bundle(),
+        ["bundle"] => bundle::bundle(bundle::Profile::Release).map(drop),
+        ["bundle", "--debug"] => bundle::bundle(bundle::Profile::Debug).map(drop),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())

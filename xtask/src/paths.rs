@@ -31,6 +31,13 @@ pub fn app_binary() -> PathBuf {
     cargo_target().join("debug").join("native-desktop")
 }
 
+/// Where `tauri build` writes the packages (`deb/`, `rpm/`): under the
+/// profile's folder of cargo's target directory, like the binary it packs.
+pub fn bundle_dir(debug: bool) -> PathBuf {
+    let profile = if debug { "debug" } else { "release" };
+    cargo_target().join(profile).join("bundle")
+}
+
 pub fn stack_dir() -> PathBuf {
     root().join("target").join("stack")
 }

@@ -101,8 +101,9 @@ pub(crate) fn with_keychain(cmd: &Command) -> Command {
 /// helpers that outlive the app) that has a keychain for the app's session.
 pub fn e2e() -> Result<()> {
     // Also puts back the E2E binary at target/debug/native-desktop: the
-    // bundle step leaves the custom-protocol build there, and cargo restores
-    // this one from its cache without compiling.
+    // package step leaves the custom-protocol build there. Only the app
+    // crate re-links (seconds): its build script follows the CLI's
+    // `TAURI_*` variables, and the rest is cached under both feature sets.
     run(cargo().args(["build", "-p", "native-desktop", "--locked"]))?;
     std::fs::create_dir_all(paths::e2e_dir())?;
     run(&mut with_keychain(

@@ -6,6 +6,7 @@ mod auth;
 mod billing;
 mod chat;
 mod history;
+mod package;
 mod screens;
 mod smoke;
 mod support;
