@@ -76,6 +76,7 @@ async fn send_stream_stop_regenerate_and_reopen() -> anyhow::Result<()> {
         "[data-testid=\"message-item\"][data-role=\"assistant\"][data-status=\"partial\"]",
     )
     .await?;
+    app.screenshot("chat-stopped").await?;
 
     // Regenerate it: a new reply, the question not repeated.
     provider.push(Script::reply("Il était une fois, en bref.").chunk_chars(5));
@@ -114,6 +115,7 @@ async fn send_stream_stop_regenerate_and_reopen() -> anyhow::Result<()> {
         !shown.iter().any(|t| t.contains("mot399")),
         "the stopped reply was replaced"
     );
+    app.screenshot("chat-regenerated").await?;
 
     // Reopen it from history after starting a new chat.
     app.click("new-chat").await?;
@@ -122,6 +124,7 @@ async fn send_stream_stop_regenerate_and_reopen() -> anyhow::Result<()> {
     let reopened = app.texts("message-item").await?;
     assert_eq!(reopened.len(), 4, "{reopened:?}");
     assert!(reopened[0].contains("Bonjour"));
+    app.screenshot("chat-reopened").await?;
     app.close().await?;
     Ok(())
 }
