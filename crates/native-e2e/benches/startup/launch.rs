@@ -26,37 +26,54 @@ pub struct Driver {
     port: u16,
 }
 
-pub fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// `n` distinct free ports: every listener is held until all are chosen,
+/// so two calls cannot answer the same port.
+fn free_ports(n: usize) -> Result<Vec<u16>> {
+    let listeners = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    Ok(listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<std::io::Result<Vec<_>>>()?)
 }
 
 impl Driver {
-    /// Runs `program` with `--port=<port>`-style arguments from `args(port)`
-    /// and waits until it accepts connections.
+    /// Runs `program` with the arguments `args(ports)` makes from `ports`
+    /// free ports, and waits until it accepts connections on all of them.
     pub async fn start(
         program: &Path,
-        args: impl FnOnce(u16) -> Vec<String>,
+        ports: usize,
+        args: impl FnOnce(&[u16]) -> Vec<String>,
         env: &[(String, String)],
     ) -> Result<Self> {
-        let port = free_port()?;
+        let ports = free_ports(ports.max(1))?;
+        let port = ports[0];
         let child = Command::new(program)
-            .args(args(port))
+            .args(args(&ports))
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // What the driver, the app or the browser complain of is the
+            // only clue when a launch fails.
+            .stderr(Stdio::inherit())
             .spawn()
             .with_context(|| format!("cannot start {}", program.display()))?;
         let driver = Self { child, port };
+        // tauri-driver starts WebKitWebDriver on its native port and
+        // forwards the session request there; a request sent before that
+        // listens fails. So every port must listen before the clock starts.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            if Instant::now() > deadline {
-                bail!("{} did not listen within 20 s", program.display());
+        for port in &ports {
+            while tokio::net::TcpStream::connect(("127.0.0.1", *port))
+                .await
+                .is_err()
+            {
+                if Instant::now() > deadline {
+                    bail!("{} did not listen within 20 s", program.display());
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         Ok(driver)
     }
@@ -197,21 +214,37 @@ pub fn app_tree(driver_pid: i32, exe: &Path) -> Result<Vec<Proc>> {
     Ok(tree)
 }
 
-/// `Pss` of `/proc/<pid>/smaps_rollup`, in KiB (0 for a process gone meanwhile).
-pub fn pss_kib(pid: i32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .ok()
-        .and_then(|rollup| {
-            rollup.lines().find_map(|line| {
-                line.strip_prefix("Pss:")?
+/// A process's memory from `/proc/<pid>/smaps_rollup`, in KiB (zero for a
+/// process gone meanwhile).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Memory {
+    pub pss: u64,
+    pub rss: u64,
+    /// Private_Clean + Private_Dirty: what this process alone holds.
+    pub uss: u64,
+}
+
+pub fn memory(pid: i32) -> Memory {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        rollup
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(name)?
+                    .strip_prefix(':')?
                     .trim()
                     .strip_suffix("kB")?
                     .trim()
                     .parse()
                     .ok()
             })
-        })
-        .unwrap_or(0)
+            .unwrap_or(0)
+    };
+    Memory {
+        pss: field("Pss"),
+        rss: field("Rss"),
+        uss: field("Private_Clean") + field("Private_Dirty"),
+    }
 }
 
 /// `path` with symbolic links resolved, as `/proc/<pid>/exe` shows it.

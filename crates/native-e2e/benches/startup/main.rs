@@ -37,7 +37,7 @@ use native_app::{AppConfig, BillingConfig, NativeApp, SyncStatus};
 use native_testkit::{Stack, StackOptions};
 use serde_json::{Value, json};
 
-use crate::launch::{Driver, Proc, app_tree, pss_kib, real_path};
+use crate::launch::{Driver, Proc, app_tree, memory, real_path};
 use crate::web_shell::WebShell;
 
 const PASSWORD: &str = "bench password";
@@ -56,7 +56,12 @@ struct Sample {
     start_ms: f64,
     /// From the page's time origin (its navigation start) to the mark.
     in_page_ms: f64,
+    /// From navigation start to the end of DOMContentLoaded (the module
+    /// scripts fetched, parsed and run).
+    dcl_ms: f64,
     pss_kib: u64,
+    rss_kib: u64,
+    uss_kib: u64,
     processes: Vec<(String, u64)>,
 }
 
@@ -155,21 +160,24 @@ async fn prepare(stack: &Stack) -> Result<Setup> {
 }
 
 /// Waits for the history-visible mark and returns (epoch ms, ms since the
-/// page's time origin).
-async fn history_visible(client: &Client) -> Result<(f64, f64)> {
+/// page's time origin, ms from navigation start to DOMContentLoaded's end).
+async fn history_visible(client: &Client) -> Result<(f64, f64, f64)> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let value = client
             .execute(
                 "const m = performance.getEntriesByName('native:history-visible', 'mark')[0];\
-                 return m ? [performance.timeOrigin + m.startTime, m.startTime] : null;",
+                 const t = performance.timing;\
+                 return m ? [performance.timeOrigin + m.startTime, m.startTime,\
+                             t.domContentLoadedEventEnd - t.navigationStart] : null;",
                 vec![],
             )
             .await?;
-        if let Some([at, since_origin]) = value.as_array().map(Vec::as_slice) {
+        if let Some([at, since_origin, dcl]) = value.as_array().map(Vec::as_slice) {
             return Ok((
                 at.as_f64().unwrap_or_default(),
                 since_origin.as_f64().unwrap_or_default(),
+                dcl.as_f64().unwrap_or_default(),
             ));
         }
         if Instant::now() > deadline {
@@ -212,6 +220,21 @@ async fn open_long(client: &Client, id: &str) -> Result<()> {
     }
 }
 
+/// The process's name, with Chromium's `--type=` (renderer, gpu-process,
+/// zygote, utility...) when it has one.
+fn label(p: &Proc) -> String {
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", p.pid)).unwrap_or_default();
+    // Chromium rewrites its command line as one string, spaces and all.
+    let kind = cmdline
+        .split(|b| *b == 0 || *b == b' ')
+        .find_map(|arg| arg.strip_prefix(b"--type="))
+        .map(|kind| String::from_utf8_lossy(kind).into_owned());
+    match kind {
+        Some(kind) => format!("{} ({kind})", p.name),
+        None => p.name.clone(),
+    }
+}
+
 /// Everything after the session exists: the mark, the conversation, PSS.
 async fn measure(
     client: &Client,
@@ -219,32 +242,34 @@ async fn measure(
     long_id: &str,
     tree: impl Fn() -> Result<Vec<Proc>>,
 ) -> Result<Sample> {
-    let (visible_at, in_page_ms) = history_visible(client).await?;
+    let (visible_at, in_page_ms, dcl_ms) = history_visible(client).await?;
     open_long(client, long_id).await?;
     tokio::time::sleep(SETTLE).await;
     let procs = tree()?;
-    let processes: Vec<(String, u64)> = procs
-        .iter()
-        .map(|p| (p.name.clone(), pss_kib(p.pid)))
-        .collect();
+    let measured: Vec<(String, launch::Memory)> =
+        procs.iter().map(|p| (label(p), memory(p.pid))).collect();
+    let processes: Vec<(String, u64)> = measured.iter().map(|(n, m)| (n.clone(), m.pss)).collect();
     Ok(Sample {
         start_ms: visible_at - t0,
         in_page_ms,
-        pss_kib: processes.iter().map(|(_, kib)| kib).sum(),
+        dcl_ms,
+        pss_kib: measured.iter().map(|(_, m)| m.pss).sum(),
+        rss_kib: measured.iter().map(|(_, m)| m.rss).sum(),
+        uss_kib: measured.iter().map(|(_, m)| m.uss).sum(),
         processes,
     })
 }
 
 async fn tauri_launch(setup: &Setup, app: &Path, driver_bin: &Path) -> Result<Sample> {
-    let native = launch::free_port()?;
     let driver = Driver::start(
         driver_bin,
-        |port| {
+        2,
+        |ports| {
             vec![
                 "--port".into(),
-                port.to_string(),
+                ports[0].to_string(),
                 "--native-port".into(),
-                native.to_string(),
+                ports[1].to_string(),
             ]
         },
         &setup.env,
@@ -263,7 +288,8 @@ async fn chromium_launch(setup: &Setup, profile: &Path, chromium: &Path) -> Resu
     let mut shell = WebShell::serve(web_shell::ui_dist()?).await?;
     let driver = Driver::start(
         Path::new(CHROMEDRIVER),
-        |port| vec![format!("--port={port}")],
+        1,
+        |ports| vec![format!("--port={}", ports[0])],
         &[],
     )
     .await?;
@@ -350,12 +376,14 @@ fn median(values: &mut [f64]) -> f64 {
 struct Summary {
     start: [f64; 3],
     in_page: f64,
+    dcl: f64,
     pss_mib: [f64; 3],
 }
 
 fn summarize(samples: &[Sample]) -> Summary {
     let mut start: Vec<f64> = samples.iter().map(|s| s.start_ms).collect();
     let mut in_page: Vec<f64> = samples.iter().map(|s| s.in_page_ms).collect();
+    let mut dcl: Vec<f64> = samples.iter().map(|s| s.dcl_ms).collect();
     let mut pss: Vec<f64> = samples.iter().map(|s| s.pss_kib as f64 / 1024.0).collect();
     let spread = |v: &mut Vec<f64>| {
         let m = median(v);
@@ -368,6 +396,7 @@ fn summarize(samples: &[Sample]) -> Summary {
     Summary {
         start: spread(&mut start),
         in_page: median(&mut in_page),
+        dcl: median(&mut dcl),
         pss_mib: spread(&mut pss),
     }
 }
@@ -375,9 +404,16 @@ fn summarize(samples: &[Sample]) -> Summary {
 fn report(name: &str, samples: &[Sample]) -> Value {
     let s = summarize(samples);
     println!(
-        "{name}: cold start to history visible median {:.0} ms (min {:.0}, max {:.0}; {:.0} ms of it inside the page), \
+        "{name}: cold start to history visible median {:.0} ms (min {:.0}, max {:.0}; {:.0} ms of it inside the page, DOMContentLoaded at {:.0} ms), \
          PSS with the 5,000-message conversation open median {:.1} MiB (min {:.1}, max {:.1})",
-        s.start[0], s.start[1], s.start[2], s.in_page, s.pss_mib[0], s.pss_mib[1], s.pss_mib[2]
+        s.start[0],
+        s.start[1],
+        s.start[2],
+        s.in_page,
+        s.dcl,
+        s.pss_mib[0],
+        s.pss_mib[1],
+        s.pss_mib[2]
     );
     if let Some(last) = samples.last() {
         let parts: Vec<String> = last
@@ -391,22 +427,21 @@ fn report(name: &str, samples: &[Sample]) -> Value {
         "cold_start_ms": {"median": s.start[0], "min": s.start[1], "max": s.start[2],
                           "runs": samples.iter().map(|x| x.start_ms).collect::<Vec<_>>()},
         "in_page_ms_median": s.in_page,
+        "dom_content_loaded_ms_median": s.dcl,
         "pss_mib": {"median": s.pss_mib[0], "min": s.pss_mib[1], "max": s.pss_mib[2],
                     "runs": samples.iter().map(|x| x.pss_kib as f64 / 1024.0).collect::<Vec<_>>()},
-        "last_run_processes_kib": last_processes(samples),
+        "rss_mib_runs": samples.iter().map(|x| x.rss_kib as f64 / 1024.0).collect::<Vec<_>>(),
+        "uss_mib_runs": samples.iter().map(|x| x.uss_kib as f64 / 1024.0).collect::<Vec<_>>(),
+        "processes_kib_by_run": samples.iter().map(processes).collect::<Vec<_>>(),
     })
 }
 
-fn last_processes(samples: &[Sample]) -> Value {
-    samples
-        .last()
-        .map(|s| {
-            s.processes
-                .iter()
-                .map(|(n, kib)| json!({"name": n, "pss_kib": kib}))
-                .collect()
-        })
-        .unwrap_or(Value::Null)
+fn processes(sample: &Sample) -> Value {
+    sample
+        .processes
+        .iter()
+        .map(|(n, kib)| json!({"name": n, "pss_kib": kib}))
+        .collect()
 }
 
 #[tokio::main]
@@ -430,12 +465,26 @@ async fn main() -> Result<()> {
     let mut tauri = Vec::new();
     let mut chrome = Vec::new();
     for run in 0..=runs {
-        let t = tauri_launch(&setup, &app, &driver_bin)
-            .await
-            .context("desktop app")?;
-        let c = chromium_launch(&setup, profile.path(), &chromium)
-            .await
-            .context("chromium")?;
+        // A launch that fails (the driver refusing the session) measured
+        // nothing: it is tried once more, and said so.
+        let t = match tauri_launch(&setup, &app, &driver_bin).await {
+            Ok(sample) => sample,
+            Err(err) => {
+                println!("run {run}: the desktop app's launch failed ({err:#}); once more");
+                tauri_launch(&setup, &app, &driver_bin)
+                    .await
+                    .context("desktop app")?
+            }
+        };
+        let c = match chromium_launch(&setup, profile.path(), &chromium).await {
+            Ok(sample) => sample,
+            Err(err) => {
+                println!("run {run}: chromium's launch failed ({err:#}); once more");
+                chromium_launch(&setup, profile.path(), &chromium)
+                    .await
+                    .context("chromium")?
+            }
+        };
         println!(
             "run {run}{}: app {:.0} ms {:.1} MiB; chromium {:.0} ms {:.1} MiB",
             if run == 0 { " (warm-up)" } else { "" },
@@ -444,6 +493,19 @@ async fn main() -> Result<()> {
             c.start_ms,
             c.pss_kib as f64 / 1024.0
         );
+        for (name, sample) in [("app", &t), ("chromium", &c)] {
+            let parts: Vec<String> = sample
+                .processes
+                .iter()
+                .map(|(n, kib)| format!("{n} {:.1}", *kib as f64 / 1024.0))
+                .collect();
+            println!(
+                "  {name} PSS (MiB): {} (total RSS {:.1}, USS {:.1})",
+                parts.join(", "),
+                sample.rss_kib as f64 / 1024.0,
+                sample.uss_kib as f64 / 1024.0
+            );
+        }
         if run > 0 {
             tauri.push(t);
             chrome.push(c);

@@ -47,7 +47,7 @@ impl Rng {
 /// One message of the long conversation: short questions, and replies of
 /// 20-150 words, some with the Markdown replies carry (a list, code).
 fn long_message(rng: &mut Rng, index: usize) -> (&'static str, String) {
-    if index % 2 == 0 {
+    if index.is_multiple_of(2) {
         let words = 5 + rng.below(25);
         return ("user", format!("{}?", rng.words(words)));
     }
