@@ -188,20 +188,26 @@ async fn history_visible(client: &Client) -> Result<(f64, f64, f64)> {
 }
 
 /// Opens the long conversation with a plain DOM click and waits until its
-/// view is ready with messages drawn.
+/// view is ready with messages drawn. The sidebar draws a long history in
+/// chunks, so its row may come a moment after the mark.
 async fn open_long(client: &Client, id: &str) -> Result<()> {
-    let clicked = client
-        .execute(
-            "const b = document.querySelector(`[data-testid=\"conversation-item\"][data-id=\"${arguments[0]}\"] .open`);\
-             if (!b) return false; b.click(); return true;",
-            vec![Value::from(id)],
-        )
-        .await?;
-    anyhow::ensure!(
-        clicked == Value::Bool(true),
-        "no row for the long conversation"
-    );
     let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let clicked = client
+            .execute(
+                "const b = document.querySelector(`[data-testid=\"conversation-item\"][data-id=\"${arguments[0]}\"] .open`);\
+                 if (!b) return false; b.click(); return true;",
+                vec![Value::from(id)],
+            )
+            .await?;
+        if clicked == Value::Bool(true) {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("no row for the long conversation within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     loop {
         let ready = client
             .execute(

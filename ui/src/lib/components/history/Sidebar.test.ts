@@ -34,6 +34,22 @@ describe('conversation list', () => {
     expect(screen.queryByTestId('history-empty')).toBeNull();
   });
 
+  it('draws a long history in chunks: the first rows at once, every row soon after', async () => {
+    const { conversation } = await import('../../fake-history-seed');
+    const now = Date.now();
+    const conversations = Array.from({ length: 400 }, (_, i) =>
+      conversation(100 + i, `Conversation ${i}`, new Date(now - i * 60_000), []),
+    );
+    renderHistoryApp({ history: { conversations } });
+    await screen.findAllByTestId('conversation-item');
+    const first = screen.getAllByTestId('conversation-item');
+    expect(first.length).toBeGreaterThanOrEqual(20);
+    expect(first.length).toBeLessThan(400);
+    expect(within(first[0]!).getByTestId('conversation-title').textContent).toBe('Conversation 0');
+    const all = await waitForItems(400);
+    expect(within(all[399]!).getByTestId('conversation-title').textContent).toBe('Conversation 399');
+  });
+
   it('shows the empty state when there is no history, in French too', async () => {
     locale.setPreference('fr');
     renderHistoryApp({ history: { conversations: [] } });
