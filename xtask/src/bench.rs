@@ -2,12 +2,10 @@
 //! figures, which are copied into BENCHMARKS.md with the method used.
 //! Speed goals live here, never in timed tests.
 
-use std::process::Command;
-
 use anyhow::Result;
 
 use crate::run::{cargo, npm, run};
-use crate::test::with_keychain;
+use crate::test::in_app_session;
 use crate::{paths, setup};
 
 /// (package, bench target) pairs, in the order BENCHMARKS.md lists them.
@@ -55,21 +53,15 @@ fn startup() -> Result<()> {
         "--features",
         "custom-protocol",
     ]))?;
-    std::fs::create_dir_all(paths::e2e_dir())?;
-    run(&mut with_keychain(
-        Command::new("xvfb-run")
-            .args(["-a", "--server-args=-screen 0 1600x1000x24"])
-            .arg(cargo().get_program())
-            .args([
-                "bench",
-                "--locked",
-                "-p",
-                "native-e2e",
-                "--bench",
-                "startup",
-            ])
-            .env("NATIVE_APP_BINARY", release_app())
-            .env("TAURI_DRIVER", paths::tauri_driver())
-            .env("NATIVE_E2E_DIR", paths::e2e_dir()),
-    ))
+    run(&mut in_app_session(
+        &[
+            "bench",
+            "--locked",
+            "-p",
+            "native-e2e",
+            "--bench",
+            "startup",
+        ],
+        &release_app(),
+    )?)
 }

@@ -77,7 +77,7 @@ const KEYCHAIN_SCRIPT: &str = "export XDG_DATA_HOME=$(mktemp -d) XDG_RUNTIME_DIR
 /// are really stored (the keychain tests, the app under E2E) and nothing
 /// touches the user's own keychain. `NATIVE_REQUIRE_KEYCHAIN=1` makes the
 /// keychain tests fail rather than skip if the keychain does not work.
-pub(crate) fn with_keychain(cmd: &Command) -> Command {
+fn with_keychain(cmd: &Command) -> Command {
     let mut wrapped = Command::new("dbus-run-session");
     wrapped
         .args(["--", "sh", "-c", KEYCHAIN_SCRIPT, "sh"])
@@ -105,24 +105,35 @@ pub fn e2e() -> Result<()> {
     // crate re-links (seconds): its build script follows the CLI's
     // `TAURI_*` variables, and the rest is cached under both feature sets.
     run(cargo().args(["build", "-p", "native-desktop", "--locked"]))?;
+    run(&mut in_app_session(
+        &[
+            "test",
+            "-p",
+            "native-e2e",
+            "--locked",
+            "--",
+            "--test-threads=1",
+            // The package test has its own step, [`package`], which runs
+            // it with the .deb it needs.
+            "--skip",
+            "package::",
+        ],
+        &paths::app_binary(),
+    )?)
+}
+
+/// `cargo <args>` where the real app can run: under Xvfb at the E2E screen
+/// size, in a private D-Bus session with an unlocked keychain (see
+/// [`with_keychain`]), told where the app binary, tauri-driver and the
+/// artifacts folder are. The E2E tests and the startup bench both run so.
+pub(crate) fn in_app_session(args: &[&str], app: &std::path::Path) -> Result<Command> {
     std::fs::create_dir_all(paths::e2e_dir())?;
-    run(&mut with_keychain(
+    Ok(with_keychain(
         Command::new("xvfb-run")
             .args(["-a", "--server-args=-screen 0 1600x1000x24"])
             .arg(cargo().get_program())
-            .args([
-                "test",
-                "-p",
-                "native-e2e",
-                "--locked",
-                "--",
-                "--test-threads=1",
-                // The package test has its own step, [`package`], which
-                // runs it with the .deb it needs.
-                "--skip",
-                "package::",
-            ])
-            .env("NATIVE_APP_BINARY", paths::app_binary())
+            .args(args)
+            .env("NATIVE_APP_BINARY", app)
             .env("TAURI_DRIVER", paths::tauri_driver())
             .env("NATIVE_E2E_DIR", paths::e2e_dir()),
     ))

@@ -260,7 +260,7 @@ impl AppSession {
     pub async fn close(mut self) -> Result<()> {
         let client = self.client.clone();
         client.close().await.ok();
-        stop(&mut self.driver);
+        stop_child(&mut self.driver);
         stop_marked(&self.marker);
         Ok(())
     }
@@ -268,7 +268,7 @@ impl AppSession {
 
 impl Drop for AppSession {
     fn drop(&mut self) {
-        stop(&mut self.driver);
+        stop_child(&mut self.driver);
         stop_marked(&self.marker);
     }
 }
@@ -321,13 +321,15 @@ struct PendingDriver {
 impl Drop for PendingDriver {
     fn drop(&mut self) {
         if let Some(driver) = self.driver.as_mut() {
-            stop(driver);
+            stop_child(driver);
             stop_marked(&self.marker);
         }
     }
 }
 
-fn stop(child: &mut Child) {
+/// Stops a child the harness started: SIGTERM, then SIGKILL after 5 s
+/// (the startup bench stops its drivers the same way).
+pub fn stop_child(child: &mut Child) {
     if matches!(child.try_wait(), Ok(Some(_))) {
         return;
     }

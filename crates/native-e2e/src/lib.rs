@@ -9,4 +9,4 @@
 
 mod driver;
 
-pub use driver::{AppSession, Launch, artifacts_dir};
+pub use driver::{AppSession, Launch, artifacts_dir, stop_child};
