@@ -21,7 +21,8 @@ use tauri::Manager;
 
 pub use bindings::specta_builder;
 
-/// Starts the app; returns when the last window closes.
+/// Starts the app; returns when the last window closes. Call it first thing
+/// in `main`, before any thread starts (it sets environment variables).
 pub fn run() {
     linux_env::apply_webkit_workarounds();
     init_tracing();

@@ -1,37 +1,33 @@
 //! WebKitGTK rendering workarounds, set only when the user has not set them.
 //!
 //! WebKitGTK's DMA-BUF renderer shows a blank window on many GPU drivers
-//! (NVIDIA, some virtual machines and Xvfb). Setting an environment variable
-//! from inside a running process is unsafe in Rust 2024 (other threads may
-//! read the environment), and this workspace forbids `unsafe`; so when a
-//! workaround is missing, the app re-executes itself once with it set, before
-//! any thread or window exists. A user's own value always wins.
+//! (NVIDIA, some virtual machines and Xvfb). WebKit reads the variable when
+//! the first web view is created, and its web processes inherit it, so
+//! setting it in this process before anything else runs is enough.
+//!
+//! This is the workspace's one `unsafe` block: Rust 2024 makes `set_var`
+//! unsafe because another thread could read the environment at the same
+//! time. The app used to re-execute itself with the variable set instead,
+//! which cost a second program start (60-100 ms of every launch, dynamic
+//! linking of ~170 libraries included; BENCHMARKS.md).
 
 #[cfg(target_os = "linux")]
 const WORKAROUNDS: &[(&str, &str)] = &[("WEBKIT_DISABLE_DMABUF_RENDERER", "1")];
 
+/// Sets the missing workarounds. Call it first thing in `main`, before any
+/// thread starts: that is what makes the `set_var` below sound.
 #[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
 pub fn apply_webkit_workarounds() {
-    use std::os::unix::process::CommandExt;
-
-    let missing: Vec<_> = WORKAROUNDS
-        .iter()
-        .filter(|(name, _)| std::env::var_os(name).is_none())
-        .collect();
-    if missing.is_empty() {
-        return;
+    for (name, value) in WORKAROUNDS {
+        // A user's own value always wins.
+        if std::env::var_os(name).is_none() {
+            // SAFETY: called at the start of `main` (through `run`), while
+            // the process has a single thread: nothing else can read or
+            // write the environment concurrently.
+            unsafe { std::env::set_var(name, value) };
+        }
     }
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
-    let mut command = std::process::Command::new(exe);
-    command.args(std::env::args_os().skip(1));
-    for (name, value) in missing {
-        command.env(name, value);
-    }
-    // `exec` only returns on failure; then run without the workaround.
-    let err = command.exec();
-    eprintln!("native-desktop: could not apply WebKitGTK workarounds: {err}");
 }
 
 #[cfg(not(target_os = "linux"))]
