@@ -35,6 +35,13 @@ pub async fn list_conversations(
     app.list_conversations().await.map_err(ErrorBody::from)
 }
 
+/// The page drew the cached history: logged as the launch's startup figure.
+#[tauri::command]
+#[specta::specta]
+pub fn history_visible(app: State<'_, NativeApp>, page_ms: u32) {
+    app.record_history_visible(page_ms);
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn conversation_messages(

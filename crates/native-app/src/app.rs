@@ -138,6 +138,15 @@ impl NativeApp {
         }
     }
 
+    /// Logs how long the page took to show the cached history, once per
+    /// launch: the startup figure a bug report about a slow start needs, and
+    /// the end point the startup benchmark reads without a WebDriver session
+    /// (`crates/native-e2e/benches/startup`). `page_ms` counts from the
+    /// page's navigation start; it is the page's own word and only logged.
+    pub fn record_history_visible(&self, page_ms: u32) {
+        tracing::info!(page_ms, "history visible");
+    }
+
     pub(crate) fn config(&self) -> &AppConfig {
         &self.config
     }

@@ -148,6 +148,14 @@ export class FakeBackend implements Backend {
   listConversations(): Promise<Outcome<ConversationItem[]>> {
     return this.history.listConversations();
   }
+
+  /** Startup figures the page reported, for tests to read. */
+  historyVisibleReports: number[] = [];
+
+  historyVisible(pageMs: number): Promise<void> {
+    this.historyVisibleReports.push(pageMs);
+    return Promise.resolve();
+  }
   conversationMessages(id: string): Promise<Outcome<MessageItem[]>> {
     return this.history.conversationMessages(id);
   }

@@ -103,6 +103,7 @@ export function httpBackend(base: string): Backend {
     onAuthChanged: (listener) => events.subscribe('auth-changed', listener),
 
     listConversations: () => call('list_conversations'),
+    historyVisible: (pageMs) => infallible(base, 'history_visible', { pageMs }),
     conversationMessages: (id) => call('conversation_messages', { id }),
     searchHistory: (query) => call('search_history', { query }),
     renameConversation: (id, title) => call('rename_conversation', { id, title }),

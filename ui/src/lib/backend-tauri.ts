@@ -91,6 +91,7 @@ export function tauriBackend(): Backend {
     onAuthChanged: (listener) => subscribe(events.authChanged, listener),
 
     listConversations: () => call(() => commands.listConversations()),
+    historyVisible: (pageMs) => commands.historyVisible(pageMs),
     conversationMessages: (id) => call(() => commands.conversationMessages(id)),
     searchHistory: (query) => call(() => commands.searchHistory(query)),
     renameConversation: (id, title) => call(() => commands.renameConversation(id, title)),

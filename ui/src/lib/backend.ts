@@ -118,6 +118,8 @@ export interface Backend {
 
   /** The signed-in user's conversations, most recent activity first. */
   listConversations(): Promise<Outcome<ConversationItem[]>>;
+  /** The page drew the cached history `pageMs` after its navigation start: the app logs it as the launch's startup figure. */
+  historyVisible(pageMs: number): Promise<void>;
   /** One conversation's messages, oldest first. */
   conversationMessages(id: ConversationId): Promise<Outcome<MessageItem[]>>;
   /** Searches every cached message; an empty query finds nothing. */

@@ -23,6 +23,8 @@ export const commands = {
 	 */
 	signOut: () => typedError<AuthState, ErrorBody>(__TAURI_INVOKE("sign_out")),
 	listConversations: () => typedError<ConversationItem[], ErrorBody>(__TAURI_INVOKE("list_conversations")),
+	/**  The page drew the cached history: logged as the launch's startup figure. */
+	historyVisible: (pageMs: number) => __TAURI_INVOKE<void>("history_visible", { pageMs }),
 	conversationMessages: (id: ConversationId) => typedError<MessageItem[], ErrorBody>(__TAURI_INVOKE("conversation_messages", { id })),
 	searchHistory: (query: string) => typedError<SearchHit[], ErrorBody>(__TAURI_INVOKE("search_history", { query })),
 	renameConversation: (id: ConversationId, title: string) => typedError<null, ErrorBody>(__TAURI_INVOKE("rename_conversation", { id, title })),

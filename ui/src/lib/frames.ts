@@ -1,5 +1,6 @@
-// One callback before the next paint (requestAnimationFrame), with a timer
-// where there is none. Returns the function that cancels it.
+// Callbacks timed to the page's frames: before the next paint
+// (requestAnimationFrame), or once it is on screen; with timers where there
+// are no frames. Each returns the function that cancels it.
 
 export function onNextFrame(callback: () => void): () => void {
   if (typeof requestAnimationFrame === 'function') {
@@ -8,4 +9,19 @@ export function onNextFrame(callback: () => void): () => void {
   }
   const timer = setTimeout(callback, 16);
   return () => clearTimeout(timer);
+}
+
+/**
+ * One callback once the next frame is painted: a task queued from an
+ * animation-frame callback runs after that frame.
+ */
+export function afterPaint(callback: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const cancelFrame = onNextFrame(() => {
+    timer = setTimeout(callback, 0);
+  });
+  return () => {
+    cancelFrame();
+    clearTimeout(timer);
+  };
 }

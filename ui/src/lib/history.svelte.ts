@@ -143,6 +143,11 @@ export class HistoryModel {
     void this.#refreshSync();
   }
 
+  /** Tells the backend the page drew the history `pageMs` after navigation start (startup-mark.ts). */
+  reportVisible(pageMs: number): void {
+    this.backend.historyVisible(pageMs).catch(() => undefined);
+  }
+
   /** Reloads the list, and the open conversation's messages. */
   async reload(): Promise<void> {
     const open = this.current;

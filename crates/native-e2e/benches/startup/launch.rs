@@ -1,5 +1,5 @@
-//! Starting a WebDriver server (tauri-driver or chromedriver), opening one
-//! session through it, and reading the launched app's process tree from
+//! Starting a program directly ([`Launched`]) or a WebDriver server
+//! (tauri-driver or chromedriver) and one session through it, and reading the launched app's process tree from
 //! `/proc`: its members, their PSS, and stopping whatever outlives the driver.
 //!
 //! The bench starts the driver itself rather than through
@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -19,11 +19,43 @@ use native_e2e::stop_child;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-/// A running WebDriver server. Dropping it stops the driver (SIGTERM, as
-/// SIGKILL can orphan the browser) and then, by PID, every process it had
+/// A program the bench started. Dropping it stops it (SIGTERM, as SIGKILL
+/// can orphan a browser's helpers) and then, by PID, every process it had
 /// started that is still alive.
-pub struct Driver {
+pub struct Launched {
     child: Child,
+}
+
+impl Launched {
+    pub fn spawn(command: &mut Command) -> Result<Self> {
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {:?}", command.get_program()))?;
+        Ok(Self { child })
+    }
+
+    pub fn pid(&self) -> i32 {
+        i32::try_from(self.child.id()).unwrap_or(i32::MAX)
+    }
+
+    /// Its standard output, when it was piped (once).
+    pub fn take_stdout(&mut self) -> Option<ChildStdout> {
+        self.child.stdout.take()
+    }
+}
+
+impl Drop for Launched {
+    fn drop(&mut self) {
+        let started = descendants(self.pid());
+        stop_child(&mut self.child);
+        stop_pids(&started);
+    }
+}
+
+/// A running WebDriver server; dropping it stops the driver and whatever
+/// it launched.
+pub struct Driver {
+    process: Launched,
     port: u16,
 }
 
@@ -50,17 +82,17 @@ impl Driver {
     ) -> Result<Self> {
         let ports = free_ports(ports.max(1))?;
         let port = ports[0];
-        let child = Command::new(program)
-            .args(args(&ports))
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            // What the driver, the app or the browser complain of is the
-            // only clue when a launch fails.
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("cannot start {}", program.display()))?;
-        let driver = Self { child, port };
+        let process = Launched::spawn(
+            Command::new(program)
+                .args(args(&ports))
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                // What the driver, the app or the browser complain of is
+                // the only clue when a launch fails.
+                .stderr(Stdio::inherit()),
+        )?;
+        let driver = Self { process, port };
         // tauri-driver starts WebKitWebDriver on its native port and
         // forwards the session request there; a request sent before that
         // listens fails. So every port must listen before the clock starts.
@@ -96,15 +128,7 @@ impl Driver {
     }
 
     pub fn pid(&self) -> i32 {
-        i32::try_from(self.child.id()).unwrap_or(i32::MAX)
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let started = descendants(self.pid());
-        stop_child(&mut self.child);
-        stop_pids(&started);
+        self.process.pid()
     }
 }
 

@@ -7,23 +7,27 @@
 //! do) and 1,000 conversations, one of them 5,000 messages long, synced
 //! into the cache under a private HOME where the desktop app keeps it.
 //!
-//! Then, alternately, N + 1 launches of each side (the first of each is a
-//! warm-up and not counted), every one under the same Xvfb:
-//! - the release build of the app, through tauri-driver, with that HOME:
-//!   it restores the session from the keychain and shows the cached history;
-//! - Chromium (`chromium --app=<url>`, Debian's package) through
-//!   chromedriver, with one user-data-dir for the whole run, on the web
-//!   shell (`web_shell.rs`): the same `ui/dist`, its commands answered over
-//!   HTTP by a `NativeApp` built for that launch on the same HOME.
+//! Then N + 1 runs (the first is a warm-up and not counted), each side
+//! launched twice per run, every launch under the same Xvfb:
+//! - **cold start** (`cold.rs`): the release build of the app started
+//!   directly with that HOME (it restores the session from the keychain and
+//!   shows the cached history), and `chromium --app=<url>` (Debian's
+//!   package) started directly on the web shell (`web_shell.rs`: the same
+//!   `ui/dist`, its commands answered over HTTP by a `NativeApp` built for
+//!   that launch on the same HOME), with one user-data-dir for the whole
+//!   run. Timed from just before the spawn to the page's report that the
+//!   history rows are painted: the app's log line, the web shell's request.
+//! - **memory**, through a WebDriver session (tauri-driver, chromedriver):
+//!   the 5,000-message conversation is opened, and after 5 s the PSS of the
+//!   app's (browser's) whole process tree is summed from
+//!   `/proc/<pid>/smaps_rollup`. The same launch also reads the page's
+//!   `native:history-visible` mark, from just before the session request:
+//!   that figure includes the drivers' own start.
 //!
-//! Cold start is the page's `native:history-visible` mark (performance
-//! timeline, epoch time) minus the wall-clock time taken just before the
-//! session request, which includes the driver launching the app or browser.
-//! Then the 5,000-message conversation is opened, and after 5 s the PSS of
-//! the app's (browser's) whole process tree is summed from
-//! `/proc/<pid>/smaps_rollup`. Figures are printed and written to
-//! `target/e2e/startup-memory.json`. `NATIVE_BENCH_RUNS` sets N (default 7).
+//! Figures are printed and written to `target/e2e/startup-memory.json`.
+//! `NATIVE_BENCH_RUNS` sets N (default 7).
 
+mod cold;
 mod launch;
 mod seed;
 mod web_shell;
@@ -49,11 +53,15 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// How long the open conversation is left to settle before PSS is read.
 const SETTLE: Duration = Duration::from_secs(5);
 
-/// One launch's figures.
+/// One run's figures for one side: a launch without WebDriver (cold
+/// start), then one through WebDriver (the page's timeline, and memory
+/// with the long conversation open).
 #[derive(Debug, Clone)]
 struct Sample {
-    /// From just before the session request to the history-visible mark.
-    start_ms: f64,
+    cold: cold::Cold,
+    /// Through WebDriver: from just before the session request to the
+    /// history-visible mark.
+    driven_ms: f64,
     /// From the page's time origin (its navigation start) to the mark.
     in_page_ms: f64,
     /// From navigation start to the end of DOMContentLoaded (the module
@@ -256,7 +264,11 @@ async fn measure(
         procs.iter().map(|p| (label(p), memory(p.pid))).collect();
     let processes: Vec<(String, u64)> = measured.iter().map(|(n, m)| (n.clone(), m.pss)).collect();
     Ok(Sample {
-        start_ms: visible_at - t0,
+        cold: cold::Cold {
+            start_ms: f64::NAN,
+            page_ms: f64::NAN,
+        },
+        driven_ms: visible_at - t0,
         in_page_ms,
         dcl_ms,
         pss_kib: measured.iter().map(|(_, m)| m.pss).sum(),
@@ -303,17 +315,7 @@ async fn chromium_launch(setup: &Setup, profile: &Path, chromium: &Path) -> Resu
         "browserName": "chrome",
         "goog:chromeOptions": {
             "binary": CHROMIUM,
-            "args": [
-                format!("--app={}", shell.url()),
-                format!("--user-data-dir={}", profile.display()),
-                // Chromium refuses to run as root with its sandbox, and
-                // these sessions run as root.
-                "--no-sandbox",
-                // The desktop window's size (tauri.conf.json).
-                "--window-size=1200,800",
-                "--no-first-run",
-                "--no-default-browser-check",
-            ],
+            "args": chromium_args(&shell.url(), profile),
         },
     });
     let t0 = epoch_ms();
@@ -331,6 +333,21 @@ async fn chromium_launch(setup: &Setup, profile: &Path, chromium: &Path) -> Resu
     stop_profile_stragglers(profile);
     shell.stop().await;
     result
+}
+
+/// How Chromium is started, with or without chromedriver.
+fn chromium_args(url: &str, profile: &Path) -> Vec<String> {
+    vec![
+        format!("--app={url}"),
+        format!("--user-data-dir={}", profile.display()),
+        // Chromium refuses to run as root with its sandbox, and these
+        // sessions run as root.
+        "--no-sandbox".to_owned(),
+        // The desktop window's size (tauri.conf.json).
+        "--window-size=1200,800".to_owned(),
+        "--no-first-run".to_owned(),
+        "--no-default-browser-check".to_owned(),
+    ]
 }
 
 /// The browser's tree, plus any helper started for this profile that left
@@ -366,6 +383,22 @@ fn stop_profile_stragglers(profile: &Path) {
     }
 }
 
+/// A launch that fails (a driver refusing the session) measured nothing:
+/// it is tried once more, and said so.
+async fn twice<T, F, Fut>(run: usize, what: &str, launch: F) -> Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    match launch().await {
+        Ok(sample) => Ok(sample),
+        Err(err) => {
+            println!("run {run}: {what} failed ({err:#}); once more");
+            launch().await.with_context(|| what.to_owned())
+        }
+    }
+}
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
@@ -380,19 +413,21 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 struct Summary {
+    /// Cold start without WebDriver: median, min, max.
     start: [f64; 3],
+    /// The page's own part of it (navigation start to painted rows).
+    page: f64,
+    /// Through WebDriver: to the mark, its in-page part, DOMContentLoaded.
+    driven: f64,
     in_page: f64,
     dcl: f64,
     pss_mib: [f64; 3],
 }
 
 fn summarize(samples: &[Sample]) -> Summary {
-    let mut start: Vec<f64> = samples.iter().map(|s| s.start_ms).collect();
-    let mut in_page: Vec<f64> = samples.iter().map(|s| s.in_page_ms).collect();
-    let mut dcl: Vec<f64> = samples.iter().map(|s| s.dcl_ms).collect();
-    let mut pss: Vec<f64> = samples.iter().map(|s| s.pss_kib as f64 / 1024.0).collect();
-    let spread = |v: &mut Vec<f64>| {
-        let m = median(v);
+    let collect = |f: fn(&Sample) -> f64| samples.iter().map(f).collect::<Vec<f64>>();
+    let spread = |mut v: Vec<f64>| {
+        let m = median(&mut v);
         [
             m,
             v.first().copied().unwrap_or(f64::NAN),
@@ -400,40 +435,40 @@ fn summarize(samples: &[Sample]) -> Summary {
         ]
     };
     Summary {
-        start: spread(&mut start),
-        in_page: median(&mut in_page),
-        dcl: median(&mut dcl),
-        pss_mib: spread(&mut pss),
+        start: spread(collect(|s| s.cold.start_ms)),
+        page: median(&mut collect(|s| s.cold.page_ms)),
+        driven: median(&mut collect(|s| s.driven_ms)),
+        in_page: median(&mut collect(|s| s.in_page_ms)),
+        dcl: median(&mut collect(|s| s.dcl_ms)),
+        pss_mib: spread(collect(|s| s.pss_kib as f64 / 1024.0)),
     }
 }
 
 fn report(name: &str, samples: &[Sample]) -> Value {
     let s = summarize(samples);
     println!(
-        "{name}: cold start to history visible median {:.0} ms (min {:.0}, max {:.0}; {:.0} ms of it inside the page, DOMContentLoaded at {:.0} ms), \
+        "{name}: cold start to history visible median {:.0} ms (min {:.0}, max {:.0}; {:.0} ms of it inside the page); \
+         through WebDriver {:.0} ms to the mark ({:.0} ms inside the page, DOMContentLoaded at {:.0} ms); \
          PSS with the 5,000-message conversation open median {:.1} MiB (min {:.1}, max {:.1})",
         s.start[0],
         s.start[1],
         s.start[2],
+        s.page,
+        s.driven,
         s.in_page,
         s.dcl,
         s.pss_mib[0],
         s.pss_mib[1],
         s.pss_mib[2]
     );
-    if let Some(last) = samples.last() {
-        let parts: Vec<String> = last
-            .processes
-            .iter()
-            .map(|(n, kib)| format!("{n} {:.1}", *kib as f64 / 1024.0))
-            .collect();
-        println!("  last run's processes (MiB): {}", parts.join(", "));
-    }
     json!({
         "cold_start_ms": {"median": s.start[0], "min": s.start[1], "max": s.start[2],
-                          "runs": samples.iter().map(|x| x.start_ms).collect::<Vec<_>>()},
-        "in_page_ms_median": s.in_page,
-        "dom_content_loaded_ms_median": s.dcl,
+                          "runs": samples.iter().map(|x| x.cold.start_ms).collect::<Vec<_>>()},
+        "cold_start_page_ms": {"median": s.page,
+                               "runs": samples.iter().map(|x| x.cold.page_ms).collect::<Vec<_>>()},
+        "webdriver": {"to_mark_ms_median": s.driven, "in_page_ms_median": s.in_page,
+                      "dom_content_loaded_ms_median": s.dcl,
+                      "to_mark_ms_runs": samples.iter().map(|x| x.driven_ms).collect::<Vec<_>>()},
         "pss_mib": {"median": s.pss_mib[0], "min": s.pss_mib[1], "max": s.pss_mib[2],
                     "runs": samples.iter().map(|x| x.pss_kib as f64 / 1024.0).collect::<Vec<_>>()},
         "rss_mib_runs": samples.iter().map(|x| x.rss_kib as f64 / 1024.0).collect::<Vec<_>>(),
@@ -471,32 +506,29 @@ async fn main() -> Result<()> {
     let mut tauri = Vec::new();
     let mut chrome = Vec::new();
     for run in 0..=runs {
-        // A launch that fails (the driver refusing the session) measured
-        // nothing: it is tried once more, and said so.
-        let t = match tauri_launch(&setup, &app, &driver_bin).await {
-            Ok(sample) => sample,
-            Err(err) => {
-                println!("run {run}: the desktop app's launch failed ({err:#}); once more");
-                tauri_launch(&setup, &app, &driver_bin)
-                    .await
-                    .context("desktop app")?
-            }
-        };
-        let c = match chromium_launch(&setup, profile.path(), &chromium).await {
-            Ok(sample) => sample,
-            Err(err) => {
-                println!("run {run}: chromium's launch failed ({err:#}); once more");
-                chromium_launch(&setup, profile.path(), &chromium)
-                    .await
-                    .context("chromium")?
-            }
-        };
+        let app_cold = twice(run, "the desktop app's launch", || cold::app(&setup, &app)).await?;
+        let chrome_cold = twice(run, "chromium's launch", || {
+            cold::chromium(&setup, profile.path())
+        })
+        .await?;
+        let mut t = twice(run, "the desktop app's launch through tauri-driver", || {
+            tauri_launch(&setup, &app, &driver_bin)
+        })
+        .await?;
+        let mut c = twice(run, "chromium's launch through chromedriver", || {
+            chromium_launch(&setup, profile.path(), &chromium)
+        })
+        .await?;
+        t.cold = app_cold;
+        c.cold = chrome_cold;
         println!(
-            "run {run}{}: app {:.0} ms {:.1} MiB; chromium {:.0} ms {:.1} MiB",
+            "run {run}{}: app {:.0} ms (through WebDriver {:.0} ms) {:.1} MiB; chromium {:.0} ms (through WebDriver {:.0} ms) {:.1} MiB",
             if run == 0 { " (warm-up)" } else { "" },
-            t.start_ms,
+            t.cold.start_ms,
+            t.driven_ms,
             t.pss_kib as f64 / 1024.0,
-            c.start_ms,
+            c.cold.start_ms,
+            c.driven_ms,
             c.pss_kib as f64 / 1024.0
         );
         for (name, sample) in [("app", &t), ("chromium", &c)] {

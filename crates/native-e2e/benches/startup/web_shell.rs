@@ -12,6 +12,10 @@
 //! `src-tauri/src/broadcast.rs` forwards them. Chat, dialogs and opening
 //! things are not served. Benchmarks only: it is never shipped.
 //!
+//! `history_visible`, the page's startup report, is also passed to the bench
+//! ([`WebShell::history_visible`]) with the moment it arrived: the end point
+//! of a launch timed without WebDriver, as the app's log line is.
+//!
 //! Each shell is made for one browser launch and builds its `NativeApp`
 //! only when [`WebShell::start_app`] is called, so the launch pays for
 //! opening the cache and restoring the session, as the desktop app does.
@@ -20,6 +24,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use axum::Router;
@@ -41,19 +46,27 @@ use tokio::task::JoinHandle;
 pub struct WebShell {
     pub addr: SocketAddr,
     app: watch::Sender<Option<Arc<NativeApp>>>,
+    visible: watch::Receiver<Option<(Instant, u32)>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 struct Shell {
     dist: PathBuf,
     app: watch::Receiver<Option<Arc<NativeApp>>>,
+    /// When the page's `history_visible` report arrived, and its figure.
+    visible: watch::Sender<Option<(Instant, u32)>>,
 }
 
 impl WebShell {
     /// Serves `dist` on a free local port; commands wait for `start_app`.
     pub async fn serve(dist: PathBuf) -> Result<Self> {
         let (app, app_rx) = watch::channel(None);
-        let shell = Arc::new(Shell { dist, app: app_rx });
+        let (visible_tx, visible) = watch::channel(None);
+        let shell = Arc::new(Shell {
+            dist,
+            app: app_rx,
+            visible: visible_tx,
+        });
         let router = Router::new()
             .route("/cmd/{name}", post(command))
             .route("/events", get(events))
@@ -67,8 +80,20 @@ impl WebShell {
         Ok(Self {
             addr,
             app,
+            visible,
             tasks: vec![server],
         })
+    }
+
+    /// Waits for the page's startup report: when it arrived, and the
+    /// page's own figure (ms from its navigation start).
+    pub async fn history_visible(&self, within: Duration) -> Result<(Instant, u32)> {
+        let mut visible = self.visible.clone();
+        let report = tokio::time::timeout(within, visible.wait_for(Option::is_some))
+            .await
+            .context("the page never reported the history visible")?
+            .context("the web shell stopped")?;
+        Ok(report.expect("waited for Some"))
     }
 
     /// The page's address, selecting the HTTP backend.
@@ -181,6 +206,10 @@ async fn dispatch(app: &NativeApp, name: &str, args: &Value) -> Result<Value, Er
         }
         "sign_out" => ok(app.sign_out().await),
         "list_conversations" => done(app.list_conversations().await),
+        "history_visible" => {
+            app.record_history_visible(arg(args, "pageMs")?);
+            ok(())
+        }
         "conversation_messages" => done(
             app.conversation_messages(arg::<ConversationId>(args, "id")?)
                 .await,
@@ -222,6 +251,13 @@ async fn command(
             Err(err) => return answer(Err(invalid(format!("body: {err}")))),
         }
     };
+    if name == "history_visible" {
+        // Timed on arrival, before anything else can delay it.
+        let arrived = Instant::now();
+        if let Ok(page_ms) = arg::<u32>(&args, "pageMs") {
+            shell.visible.send_replace(Some((arrived, page_ms)));
+        }
+    }
     let result = match app_of(&shell).await {
         Ok(app) => dispatch(&app, &name, &args).await,
         Err(err) => Err(err),

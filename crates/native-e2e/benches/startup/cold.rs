@@ -1,0 +1,117 @@
+//! Cold start as a person meets it: the app (or the browser) started
+//! directly, with no WebDriver session in the way, and timed from just
+//! before it is spawned to its page's startup report.
+//!
+//! The page reports once the frame showing the history rows is painted
+//! (`ui/src/lib/startup-mark.ts`). The desktop app logs that report
+//! ("history visible", from `NativeApp::record_history_visible`), and the
+//! line is read from its standard output; Chromium's page posts it to the
+//! web shell, which notes when it arrived. Both end points are one local
+//! hop (IPC, or HTTP on loopback) after the paint.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::launch::Launched;
+use crate::web_shell::{self, WebShell};
+use crate::{CHROMIUM, Setup, chromium_args, stop_profile_stragglers};
+
+/// How long a launch may take before it counts as failed.
+const WITHIN: Duration = Duration::from_secs(60);
+
+/// One launch's cold-start figures.
+#[derive(Debug, Clone, Copy)]
+pub struct Cold {
+    /// From just before the spawn to the report's arrival.
+    pub start_ms: f64,
+    /// The page's own figure: from its navigation start to the painted rows.
+    pub page_ms: f64,
+}
+
+fn ms(from: Instant, to: Instant) -> f64 {
+    to.saturating_duration_since(from).as_secs_f64() * 1000.0
+}
+
+/// The release app on the prepared HOME: it restores the session from the
+/// keychain and shows the cached history.
+pub async fn app(setup: &Setup, app: &Path) -> Result<Cold> {
+    let mut command = Command::new(app);
+    command
+        .envs(setup.env.iter().map(|(k, v)| (k, v)))
+        // The log line is the end point: at the default level, uncoloured.
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let started = Instant::now();
+    let mut launched = Launched::spawn(&mut command)?;
+    let stdout = launched
+        .take_stdout()
+        .context("the app's output was not piped")?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // Reads every line until the app exits, so the app never blocks on a
+    // full pipe after the report.
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(page_ms) = reported_page_ms(&line)
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send((Instant::now(), page_ms));
+            }
+        }
+    });
+    let (at, page_ms) = tokio::time::timeout(WITHIN, rx)
+        .await
+        .context("the app never logged the history visible within 60 s")?
+        .context("the app exited before it showed the history")?;
+    drop(launched);
+    Ok(Cold {
+        start_ms: ms(started, at),
+        page_ms: f64::from(page_ms),
+    })
+}
+
+/// `chromium --app` on a fresh web shell over the same HOME, with the
+/// run's profile.
+pub async fn chromium(setup: &Setup, profile: &Path) -> Result<Cold> {
+    let mut shell = WebShell::serve(web_shell::ui_dist()?).await?;
+    let mut command = Command::new(CHROMIUM);
+    command
+        .args(chromium_args(&shell.url(), profile))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    let started = Instant::now();
+    shell.start_app(setup.make_app());
+    let result = match Launched::spawn(&mut command) {
+        Ok(launched) => {
+            let report = shell.history_visible(WITHIN).await;
+            drop(launched);
+            report
+        }
+        Err(err) => Err(err),
+    };
+    stop_profile_stragglers(profile);
+    shell.stop().await;
+    let (at, page_ms) = result?;
+    Ok(Cold {
+        start_ms: ms(started, at),
+        page_ms: f64::from(page_ms),
+    })
+}
+
+/// The page's figure from the app's "history visible" log line
+/// (`... INFO native_app::app: history visible page_ms=412`).
+fn reported_page_ms(line: &str) -> Option<u32> {
+    let (_, fields) = line.split_once("history visible")?;
+    let value = fields.split_once("page_ms=")?.1;
+    let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
