@@ -1,11 +1,8 @@
 // Chat as the UI sees it. Each conversation has at most one turn at a time
 // (a send, a regenerate or an edit-and-resend): the question, the reply
 // streamed so far and how it ended. A new chat's turn waits under its own
-// key until `saved` names its conversation, which is then opened. A turn's
-// events are applied together once per animation frame, not one by one:
-// every visible change costs a whole frame here (BENCHMARKS.md), so the
-// events that start a turn (`saved`, `started`, the first deltas) share one
-// rendering update, and tokens are drawn once per frame. When a turn ends
+// key until `saved` names its conversation, which is then opened. Deltas
+// are shown once per animation frame, not once per token. When a turn ends
 // the history is reloaded; the turn is dropped once the stored reply is
 // shown, or kept with its error for the inline Retry (`quota_exceeded`
 // also calls `onQuotaExceeded`, which opens the plans dialog). The Deep Search / Reason mode and the
@@ -51,8 +48,8 @@ export class Turn implements TurnView {
   status = $state<MessageStatus | null>(null);
   error = $state.raw<ChatError | null>(null);
   stopping = $state(false);
-  /** Events received since the last frame, applied together at the next. */
-  pending: ChatEvent[] = [];
+  /** Deltas received since the last frame. */
+  unshown = '';
   flushing = false;
 
   constructor(seq: number, kind: TurnKind, conversationId: string | null, userText: string | null, editedId: string | null) {
@@ -343,11 +340,6 @@ export class ChatModel {
   }
 
   #onEvent(turn: Turn, event: ChatEvent): void {
-    turn.pending.push(event);
-    this.#scheduleFlush(turn);
-  }
-
-  #apply(turn: Turn, event: ChatEvent): void {
     if (turn.phase === 'ended') return;
     switch (event.event) {
       case 'saved':
@@ -360,16 +352,19 @@ export class ChatModel {
         turn.phase = 'streaming';
         break;
       case 'delta':
-        turn.text += event.data.text;
+        turn.unshown += event.data.text;
         turn.phase = 'streaming';
+        this.#scheduleFlush(turn);
         break;
       case 'usage':
         break;
       case 'done':
+        this.#flush(turn);
         turn.status = event.data.status;
         turn.phase = 'ended';
         break;
       case 'error':
+        this.#flush(turn);
         this.#fail(turn, event.data);
         turn.phase = 'ended';
         break;
@@ -407,11 +402,10 @@ export class ChatModel {
     this.#frame(() => this.#flush(turn));
   }
 
-  /** Applies the turn's waiting events, in order (also when the call returns). */
   #flush(turn: Turn): void {
     turn.flushing = false;
-    const events = turn.pending;
-    turn.pending = [];
-    for (const event of events) this.#apply(turn, event);
+    if (turn.unshown === '') return;
+    turn.text += turn.unshown;
+    turn.unshown = '';
   }
 }

@@ -543,37 +543,3 @@ describe('links in replies', () => {
     expect(screen.queryByTestId('link-confirm')).toBeNull();
   });
 });
-
-describe('rendering per frame', () => {
-  it("applies a turn's events together at the next frame, in order", async () => {
-    const backend = new FakeBackend();
-    let emit: (event: Parameters<Parameters<FakeBackend['sendMessage']>[4]>[0]) => void = () => undefined;
-    backend.sendMessage = (_id, _text, _files, _options, onEvent) => {
-      emit = onEvent;
-      return new Promise(() => undefined);
-    };
-    const frames: (() => void)[] = [];
-    const chat = new ChatModel(backend, new HistoryModel(backend), { frame: (callback) => frames.push(callback) });
-    chat.setUser('user-1');
-    expect(chat.send(LYON, 'Hello')).toBe(true);
-    const turn = chat.turn(LYON)!;
-
-    emit({ event: 'saved', data: { conversationId: LYON, userMessageId: 'q-1' } });
-    emit({ event: 'started', data: { messageId: 'r-1', model: 'demo-echo' } });
-    emit({ event: 'delta', data: { text: 'Bon' } });
-    emit({ event: 'delta', data: { text: 'jour' } });
-    // Nothing shows between frames, and one frame is asked for, not four.
-    expect([turn.userMessageId, turn.assistantId, turn.phase, turn.text]).toEqual([null, null, 'sending', '']);
-    expect(frames).toHaveLength(1);
-
-    frames.shift()!();
-    expect([turn.userMessageId, turn.assistantId, turn.phase, turn.text]).toEqual(['q-1', 'r-1', 'streaming', 'Bonjour']);
-    expect(chat.rowKey('r-1')).toBe(`local-reply-${turn.seq}`);
-
-    emit({ event: 'done', data: { status: 'complete' } });
-    emit({ event: 'delta', data: { text: ' late' } });
-    frames.shift()!();
-    // A delta after `done` is ignored, as it always was.
-    expect([turn.phase, turn.status, turn.text]).toEqual(['ended', 'complete', 'Bonjour']);
-  });
-});
