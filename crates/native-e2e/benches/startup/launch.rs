@@ -1,6 +1,7 @@
 //! Starting a program directly ([`Launched`]) or a WebDriver server
-//! (tauri-driver or chromedriver) and one session through it, and reading the launched app's process tree from
-//! `/proc`: its members, their PSS, and stopping whatever outlives the driver.
+//! (tauri-driver or chromedriver) and one session through it, and reading
+//! the launched app's process tree from `/proc`: its members, their PSS, and
+//! stopping whatever outlives it.
 //!
 //! The bench starts the driver itself rather than through
 //! `native_e2e::AppSession`: the clock starts just before the session
