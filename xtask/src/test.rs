@@ -126,11 +126,18 @@ pub fn e2e() -> Result<()> {
 /// size, in a private D-Bus session with an unlocked keychain (see
 /// [`with_keychain`]), told where the app binary, tauri-driver and the
 /// artifacts folder are. The E2E tests and the startup bench both run so.
+///
+/// The X server runs with `-noreset`, as a desktop session's server does.
+/// Without it Xvfb resets whenever its last client leaves, which drops the
+/// root window's properties, among them `GDK_VISUALS`: the GL visuals GTK 3
+/// probes once per X session (~0.45 s of driver set-up under Xvfb) and
+/// caches there for every later GTK client. Launches then paid that probe
+/// or not depending on whether another client happened to be connected.
 pub(crate) fn in_app_session(args: &[&str], app: &std::path::Path) -> Result<Command> {
     std::fs::create_dir_all(paths::e2e_dir())?;
     Ok(with_keychain(
         Command::new("xvfb-run")
-            .args(["-a", "--server-args=-screen 0 1600x1000x24"])
+            .args(["-a", "--server-args=-screen 0 1600x1000x24 -noreset"])
             .arg(cargo().get_program())
             .args(args)
             .env("NATIVE_APP_BINARY", app)

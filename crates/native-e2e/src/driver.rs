@@ -235,24 +235,7 @@ impl AppSession {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        // Without a window manager the window sits where it was placed; crop
-        // the display to it.
-        let (x, y, w, h) = self.client.get_window_rect().await?;
-        let status = tokio::process::Command::new("import")
-            .args([
-                "-window",
-                "root",
-                "-crop",
-                &format!("{w}x{h}+{x}+{y}"),
-                "+repage",
-            ])
-            .arg(&path)
-            .status()
-            .await
-            .context("cannot run ImageMagick's import")?;
-        if !status.success() {
-            bail!("import failed ({status}); is DISPLAY set (run under xvfb-run)?");
-        }
+        capture_window(&self.client, &path).await?;
         Ok(path)
     }
 
@@ -345,4 +328,28 @@ pub fn stop_child(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Saves a PNG of the session's window to `path`, read from the X display
+/// with ImageMagick's `import`: WebKitWebDriver's own screenshot command can
+/// hang. Without a window manager the window sits where it was placed, so
+/// the display is cropped to it.
+pub async fn capture_window(client: &fantoccini::Client, path: &std::path::Path) -> Result<()> {
+    let (x, y, w, h) = client.get_window_rect().await?;
+    let status = tokio::process::Command::new("import")
+        .args([
+            "-window",
+            "root",
+            "-crop",
+            &format!("{w}x{h}+{x}+{y}"),
+            "+repage",
+        ])
+        .arg(path)
+        .status()
+        .await
+        .context("cannot run ImageMagick's import")?;
+    if !status.success() {
+        bail!("import failed ({status}); is DISPLAY set (run under xvfb-run)?");
+    }
+    Ok(())
 }

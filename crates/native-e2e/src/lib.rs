@@ -9,4 +9,4 @@
 
 mod driver;
 
-pub use driver::{AppSession, Launch, artifacts_dir, stop_child};
+pub use driver::{AppSession, Launch, artifacts_dir, capture_window, stop_child};

@@ -32,6 +32,58 @@ pub struct Cold {
     pub page_ms: f64,
 }
 
+/// The share of CPU time below which the machine counts as idle.
+const QUIET_BUSY: f64 = 0.10;
+/// How long one idle sample lasts; two in a row make the machine quiet.
+const QUIET_SAMPLE: Duration = Duration::from_millis(250);
+/// How long to wait for quiet before measuring anyway.
+const QUIET_WITHIN: Duration = Duration::from_secs(20);
+
+/// Waits until the machine is idle, as it is when a person opens an app:
+/// the previous launch's processes can keep a core busy after their window
+/// closes (WebKit's and Chromium's children exit and flush their caches),
+/// and a launch measured meanwhile would share the two cores with them.
+/// Idle means two samples in a row under 10 % busy, from `/proc/stat`.
+async fn wait_for_quiet() {
+    let deadline = Instant::now() + QUIET_WITHIN;
+    let mut quiet_samples = 0;
+    let mut before = cpu_times();
+    while quiet_samples < 2 && Instant::now() < deadline {
+        tokio::time::sleep(QUIET_SAMPLE).await;
+        let after = cpu_times();
+        let busy = match (before, after) {
+            (Some((busy0, total0)), Some((busy1, total1))) if total1 > total0 => {
+                (busy1 - busy0) as f64 / (total1 - total0) as f64
+            }
+            // No /proc/stat: nothing to wait for.
+            _ => return,
+        };
+        quiet_samples = if busy < QUIET_BUSY {
+            quiet_samples + 1
+        } else {
+            0
+        };
+        before = after;
+    }
+}
+
+/// (busy, total) jiffies over all CPUs, from the first line of `/proc/stat`
+/// (user nice system idle iowait irq softirq steal ...).
+fn cpu_times() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+    let total: u64 = fields.iter().sum();
+    Some((total.saturating_sub(idle), total))
+}
+
 fn ms(from: Instant, to: Instant) -> f64 {
     to.saturating_duration_since(from).as_secs_f64() * 1000.0
 }
@@ -48,6 +100,7 @@ pub async fn app(setup: &Setup, app: &Path) -> Result<Cold> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    wait_for_quiet().await;
     let started = Instant::now();
     let mut launched = Launched::spawn(&mut command)?;
     let stdout = launched
@@ -88,6 +141,7 @@ pub async fn chromium(setup: &Setup, profile: &Path) -> Result<Cold> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
+    wait_for_quiet().await;
     let started = Instant::now();
     shell.start_app(setup.make_app());
     let result = match Launched::spawn(&mut command) {

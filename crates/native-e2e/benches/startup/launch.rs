@@ -29,7 +29,12 @@ pub struct Launched {
 
 impl Launched {
     pub fn spawn(command: &mut Command) -> Result<Self> {
+        // `cargo bench` points LD_LIBRARY_PATH at the target's folders. A
+        // person's launch has no such variable, and with it the dynamic
+        // loader probes those folders first for each of the ~300 libraries
+        // WebKitGTK and Chromium load.
         let child = command
+            .env_remove("LD_LIBRARY_PATH")
             .spawn()
             .with_context(|| format!("cannot start {:?}", command.get_program()))?;
         Ok(Self { child })

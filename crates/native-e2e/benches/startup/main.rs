@@ -249,9 +249,11 @@ fn label(p: &Proc) -> String {
     }
 }
 
-/// Everything after the session exists: the mark, the conversation, PSS.
+/// Everything after the session exists: the mark, the conversation, PSS,
+/// and a screenshot of what was measured (`target/e2e/startup-<side>.png`).
 async fn measure(
     client: &Client,
+    side: &str,
     t0: f64,
     long_id: &str,
     tree: impl Fn() -> Result<Vec<Proc>>,
@@ -263,6 +265,9 @@ async fn measure(
     let measured: Vec<(String, launch::Memory)> =
         procs.iter().map(|p| (label(p), memory(p.pid))).collect();
     let processes: Vec<(String, u64)> = measured.iter().map(|(n, m)| (n.clone(), m.pss)).collect();
+    let dir = native_e2e::artifacts_dir();
+    std::fs::create_dir_all(&dir)?;
+    native_e2e::capture_window(client, &dir.join(format!("startup-{side}.png"))).await?;
     Ok(Sample {
         cold: cold::Cold {
             start_ms: f64::NAN,
@@ -296,7 +301,10 @@ async fn tauri_launch(setup: &Setup, app: &Path, driver_bin: &Path) -> Result<Sa
     let caps = json!({"browserName": "wry", "tauri:options": {"application": app}});
     let t0 = epoch_ms();
     let client = driver.session(caps).await?;
-    let sample = measure(&client, t0, &setup.long_id, || app_tree(driver.pid(), app)).await;
+    let sample = measure(&client, "app", t0, &setup.long_id, || {
+        app_tree(driver.pid(), app)
+    })
+    .await;
     client.close().await.ok();
     drop(driver);
     sample
@@ -323,7 +331,7 @@ async fn chromium_launch(setup: &Setup, profile: &Path, chromium: &Path) -> Resu
     let result = match driver.session(caps).await {
         Ok(client) => {
             let tree = || chromium_tree(driver.pid(), chromium, profile);
-            let sample = measure(&client, t0, &setup.long_id, tree).await;
+            let sample = measure(&client, "chromium", t0, &setup.long_id, tree).await;
             client.close().await.ok();
             sample
         }
