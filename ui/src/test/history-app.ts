@@ -100,3 +100,27 @@ export function fakeLayout(viewport = 600, row = 60): void {
     return isScroller(this) && canvas instanceof HTMLElement ? Number.parseFloat(canvas.style.height) || 0 : 0;
   });
 }
+
+/**
+ * jsdom has no layout nor component styles: gives the sidebar's scroller
+ * (`.conversations`) its `overflow-y: auto` and a viewport of `viewport`
+ * pixels, and every virtualised row a height of `row`, so a long history
+ * renders what a window would. (Spies; `restoreMocks` undoes them.)
+ */
+export function fakeSidebarLayout(viewport = 600, row = 32): void {
+  const isScroller = (el: Element) => el instanceof HTMLElement && el.classList.contains('conversations');
+  const style = window.getComputedStyle.bind(window);
+  vi.spyOn(window, 'getComputedStyle').mockImplementation((el, pseudo) => {
+    const computed = style(el, pseudo);
+    if (!isScroller(el)) return computed;
+    return new Proxy(computed, {
+      get: (target, key) => (key === 'overflowY' ? 'auto' : Reflect.get(target, key)),
+    });
+  });
+  vi.spyOn(HTMLElement.prototype, 'offsetHeight', 'get').mockImplementation(function (this: HTMLElement) {
+    if (isScroller(this)) return viewport;
+    return this.dataset['index'] === undefined ? 0 : row;
+  });
+  vi.spyOn(HTMLElement.prototype, 'offsetWidth', 'get').mockReturnValue(260);
+}
+

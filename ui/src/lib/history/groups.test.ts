@@ -2,7 +2,7 @@
 // within and between groups, and the edges (future times, unreadable ones).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationItem } from '../backend';
-import { firstRows, groupConversations, groupOf, type ConversationGroup } from './groups';
+import { groupConversations, groupOf } from './groups';
 
 function item(id: string, lastActivity: string): ConversationItem {
   return { id, title: id, lastActivity, messageCount: 1, pending: false };
@@ -74,31 +74,5 @@ describe('groupConversations', () => {
 
   it('returns no groups for no conversations', () => {
     expect(groupConversations([], new Date())).toEqual([]);
-  });
-});
-
-describe('firstRows', () => {
-  const groups: ConversationGroup[] = [
-    { key: 'today', items: [item('a', ''), item('b', '')] },
-    { key: 'week', items: [item('c', ''), item('d', ''), item('e', '')] },
-    { key: 'older', items: [item('f', '')] },
-  ];
-  const ids = (shown: ConversationGroup[]) => shown.map((g) => `${g.key}:${g.items.map((i) => i.id).join('')}`);
-
-  it('cuts the group where the limit falls and drops the groups after it', () => {
-    expect(ids(firstRows(groups, 3))).toEqual(['today:ab', 'week:c']);
-    expect(ids(firstRows(groups, 2))).toEqual(['today:ab']);
-  });
-
-  it('keeps every row, and the same group objects, when the limit covers them', () => {
-    const shown = firstRows(groups, 6);
-    expect(ids(shown)).toEqual(['today:ab', 'week:cde', 'older:f']);
-    expect(shown[1]).toBe(groups[1]);
-    expect(ids(firstRows(groups, Infinity))).toHaveLength(3);
-  });
-
-  it('shows nothing for a limit of zero or less', () => {
-    expect(firstRows(groups, 0)).toEqual([]);
-    expect(firstRows(groups, -4)).toEqual([]);
   });
 });

@@ -33,20 +33,3 @@ export function groupConversations(items: readonly ConversationItem[], now: Date
   for (const item of sorted) buckets.get(groupOf(item.lastActivity, now))?.push(item);
   return GROUPS.map((key) => ({ key, items: buckets.get(key) ?? [] })).filter((group) => group.items.length > 0);
 }
-
-/**
- * The first `limit` rows of `groups`, in display order: the groups cut
- * where the limit falls, and those left empty dropped. The sidebar draws a
- * long history in chunks with it (ConversationList.svelte).
- */
-export function firstRows(groups: readonly ConversationGroup[], limit: number): ConversationGroup[] {
-  const shown: ConversationGroup[] = [];
-  let left = Math.max(0, limit);
-  for (const group of groups) {
-    if (left === 0) break;
-    const items = group.items.length <= left ? group.items : group.items.slice(0, left);
-    shown.push(items === group.items ? group : { key: group.key, items });
-    left -= items.length;
-  }
-  return shown;
-}

@@ -5,7 +5,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeId } from '../../fake-history-seed';
 import { locale } from '../../i18n';
-import { item, renderHistoryApp, waitForItems } from '../../../test/history-app';
+import { fakeSidebarLayout, item, renderHistoryApp, waitForItems } from '../../../test/history-app';
 
 const LYON = fakeId('c', 1);
 const BUDGET = fakeId('c', 2);
@@ -34,20 +34,56 @@ describe('conversation list', () => {
     expect(screen.queryByTestId('history-empty')).toBeNull();
   });
 
-  it('draws a long history in chunks: the first rows at once, every row soon after', async () => {
+  it('virtualises a long history: a screenful of rows, the rest drawn as it scrolls into view', async () => {
+    fakeSidebarLayout(600, 32);
     const { conversation } = await import('../../fake-history-seed');
     const now = Date.now();
     const conversations = Array.from({ length: 400 }, (_, i) =>
       conversation(100 + i, `Conversation ${i}`, new Date(now - i * 60_000), []),
     );
     renderHistoryApp({ history: { conversations } });
-    await screen.findAllByTestId('conversation-item');
-    const first = screen.getAllByTestId('conversation-item');
-    expect(first.length).toBeGreaterThanOrEqual(20);
-    expect(first.length).toBeLessThan(400);
+    const first = await screen.findAllByTestId('conversation-item');
+    // 600 px of 32 px rows, plus the overscan on either side: far fewer than 400.
+    expect(first.length).toBeGreaterThanOrEqual(18);
+    expect(first.length).toBeLessThan(60);
     expect(within(first[0]!).getByTestId('conversation-title').textContent).toBe('Conversation 0');
-    const all = await waitForItems(400);
-    expect(within(all[399]!).getByTestId('conversation-title').textContent).toBe('Conversation 399');
+    expect(screen.getAllByTestId('conversation-group-title').map((h) => h.dataset['group'])).toEqual(['today']);
+    // The canvas is as tall as every row, so the scrollbar tells the length.
+    const canvas = screen.getByTestId('conversation-canvas');
+    expect(Number.parseFloat(canvas.style.height)).toBeGreaterThan(400 * 32);
+
+    const scroller = canvas.closest<HTMLElement>('.conversations')!;
+    scroller.scrollTop = Number.parseFloat(canvas.style.height);
+    fireEvent.scroll(scroller);
+    await waitFor(() =>
+      expect(screen.getAllByTestId('conversation-title').map((el) => el.textContent)).toContain('Conversation 399'),
+    );
+    expect(screen.getAllByTestId('conversation-item').length).toBeLessThan(60);
+    expect(screen.queryByText('Conversation 0')).toBeNull();
+  });
+
+  it('keeps a row being renamed drawn when the list scrolls away from it', async () => {
+    fakeSidebarLayout(600, 32);
+    const { conversation } = await import('../../fake-history-seed');
+    const now = Date.now();
+    const conversations = Array.from({ length: 300 }, (_, i) =>
+      conversation(100 + i, `Conversation ${i}`, new Date(now - i * 60_000), []),
+    );
+    renderHistoryApp({ history: { conversations } });
+    const [top] = await screen.findAllByTestId('conversation-item');
+    await fireEvent.dblClick(within(top!).getByTestId('conversation-title'));
+    const field = await within(top!).findByRole('textbox');
+    field.focus();
+
+    const canvas = screen.getByTestId('conversation-canvas');
+    const scroller = canvas.closest<HTMLElement>('.conversations')!;
+    scroller.scrollTop = Number.parseFloat(canvas.style.height);
+    fireEvent.scroll(scroller);
+    await waitFor(() =>
+      expect(screen.getAllByTestId('conversation-title').map((el) => el.textContent)).toContain('Conversation 299'),
+    );
+    expect(screen.getAllByRole('textbox').find((el) => el === field)).toBe(field);
+    expect(document.activeElement).toBe(field);
   });
 
   it('shows the empty state when there is no history, in French too', async () => {
