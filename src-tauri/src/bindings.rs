@@ -25,6 +25,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::cancel_oauth,
             commands::sign_out,
             history::list_conversations,
+            history::launch_state,
             history::history_visible,
             history::conversation_messages,
             history::search_history,

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use native_app::{
-    CacheNotice, ConversationItem, ErrorBody, ExportFormat, ImportReport, MessageItem, NativeApp,
-    SearchHit, SyncStatus,
+    CacheNotice, ConversationItem, ErrorBody, ExportFormat, ImportReport, LaunchState, MessageItem,
+    NativeApp, SearchHit, SyncStatus,
 };
 use native_core::ConversationId;
 use serde::Serialize;
@@ -33,6 +33,15 @@ pub async fn list_conversations(
     app: State<'_, NativeApp>,
 ) -> Result<Vec<ConversationItem>, ErrorBody> {
     app.list_conversations().await.map_err(ErrorBody::from)
+}
+
+/// The session and the cached list together, for the window's first frame.
+/// It takes the handle, not `State`: an async command borrowing its input
+/// must return a `Result`, and this one cannot fail.
+#[tauri::command]
+#[specta::specta]
+pub async fn launch_state(handle: AppHandle) -> LaunchState {
+    handle.state::<NativeApp>().launch_state().await
 }
 
 /// The page drew the cached history: logged as the launch's startup figure.

@@ -22,8 +22,8 @@ use time::OffsetDateTime;
 use tokio::sync::{Notify, watch};
 
 pub use types::{
-    CacheNotice, ConversationItem, ExportFormat, ImportReport, MessageItem, SearchHit, SnippetPart,
-    SyncStatus,
+    CacheNotice, ConversationItem, ExportFormat, ImportReport, LaunchState, MessageItem, SearchHit,
+    SnippetPart, SyncStatus,
 };
 
 use crate::AppError;

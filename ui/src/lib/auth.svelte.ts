@@ -1,5 +1,5 @@
 // The session as the UI sees it: the current AuthState, loaded with
-// `authState()` at start and then kept in step with `onAuthChanged` (restore,
+// `launchState()` at start and then kept in step with `onAuthChanged` (restore,
 // refresh, expiry, offline, sign-out all arrive that way). Screens call the
 // actions here; each returns the error to show, if any, so a screen keeps
 // its own busy/error state while the model keeps the session.
@@ -7,6 +7,7 @@ import type {
   AuthState,
   Backend,
   ErrorBody,
+  LaunchState,
   OAuthProvider,
   Outcome,
   Persistence,
@@ -73,17 +74,23 @@ export class AuthModel {
     return authView(this.state);
   }
 
-  /** Subscribes to changes, then asks for the current state (an event that lands first wins). */
-  async start(): Promise<void> {
+  /**
+   * Subscribes to changes, then asks for the launch state (an event that
+   * lands first wins). `onLaunch` gets it just before it is applied, so the
+   * history can show the cached list that came with it instead of asking.
+   */
+  async start(onLaunch?: (launch: LaunchState) => void): Promise<void> {
     this.#unsubscribe ??= this.backend.onAuthChanged((state) => this.apply(state));
     const asked = this.#version;
-    let state: AuthState;
+    let launch: LaunchState;
     try {
-      state = await this.backend.authState();
+      launch = await this.backend.launchState();
     } catch {
-      state = SIGNED_OUT;
+      launch = { auth: SIGNED_OUT, conversations: null };
     }
-    if (asked === this.#version) this.apply(state);
+    if (asked !== this.#version) return;
+    onLaunch?.(launch);
+    this.apply(launch.auth);
   }
 
   stop(): void {

@@ -1,10 +1,10 @@
 // The AuthModel over the in-memory fake: the start-up race between the first
-// authState() and an early event, each action's effect on the session, the
+// launchState() and an early event, each action's effect on the session, the
 // OAuth waiting state (cancel, failure, completion), sign-out, and the
 // status → view mapping for every generated AuthState.
 import { describe, expect, it, vi } from 'vitest';
 import { AuthModel, authView, type AuthView } from './auth.svelte';
-import type { AuthState, Profile } from './backend';
+import type { AuthState, LaunchState, Profile } from './backend';
 import { FakeBackend } from './backend-fake';
 import type { FakeAuthOptions } from './fake-auth';
 
@@ -44,20 +44,35 @@ describe('start', () => {
     expect(fake.calls.authState).toBe(1);
   });
 
-  it('lets an event that lands before authState() resolves win over the stale answer', async () => {
-    const { model, backend, fake } = setup();
-    const answer = deferred<AuthState>();
-    vi.spyOn(backend, 'authState').mockReturnValue(answer.promise);
-    const started = model.start();
-    fake.emit(SIGNED_IN);
-    answer.resolve({ status: 'restoring' });
-    await started;
+  it('hands the launch state, with its cached list, to onLaunch just before applying it', async () => {
+    const { model, backend } = setup({ initial: SIGNED_IN });
+    const list = await backend.history.listConversations();
+    const seen: [LaunchState, AuthState][] = [];
+    await model.start((launch) => seen.push([launch, model.state]));
+    expect(seen).toHaveLength(1);
+    const [launch, before] = seen[0]!;
+    expect(launch.auth).toEqual(SIGNED_IN);
+    expect(launch.conversations).toEqual(list.status === 'ok' ? list.data : 'a list');
+    expect(before).toEqual({ status: 'restoring' });
     expect(model.state).toEqual(SIGNED_IN);
   });
 
-  it('falls back to signed out when authState() rejects', async () => {
-    const { model, backend } = setup();
-    vi.spyOn(backend, 'authState').mockRejectedValue(new Error('IPC closed'));
+  it('lets an event that lands before launchState() resolves win over the stale answer', async () => {
+    const { model, backend, fake } = setup({ initial: SIGNED_OUT });
+    const answer = deferred<LaunchState>();
+    vi.spyOn(backend, 'launchState').mockReturnValue(answer.promise);
+    const onLaunch = vi.fn();
+    const started = model.start(onLaunch);
+    fake.emit(SIGNED_IN);
+    answer.resolve({ auth: { status: 'restoring' }, conversations: null });
+    await started;
+    expect(model.state).toEqual(SIGNED_IN);
+    expect(onLaunch).not.toHaveBeenCalled();
+  });
+
+  it('falls back to signed out when launchState() rejects', async () => {
+    const { model, backend } = setup({ initial: SIGNED_IN });
+    vi.spyOn(backend, 'launchState').mockRejectedValue(new Error('IPC closed'));
     await model.start();
     expect(model.state).toEqual(SIGNED_OUT);
   });

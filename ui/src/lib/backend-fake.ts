@@ -23,6 +23,7 @@ import type {
   ExportFormat,
   FileDialogRequest,
   ImportReport,
+  LaunchState,
   MessageItem,
   OAuthProvider,
   Outcome,
@@ -119,6 +120,12 @@ export class FakeBackend implements Backend {
 
   authState(): Promise<AuthState> {
     return this.auth.authState();
+  }
+  async launchState(): Promise<LaunchState> {
+    const auth = await this.auth.authState();
+    if (auth.status !== 'signedIn') return { auth, conversations: null };
+    const list = await this.history.listConversations();
+    return { auth, conversations: list.status === 'ok' ? list.data : null };
   }
   signIn(email: string, password: string): Promise<Outcome<AuthState>> {
     return this.auth.signIn(email, password);

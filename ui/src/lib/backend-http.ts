@@ -91,6 +91,7 @@ export function httpBackend(base: string): Backend {
     appInfo: () => infallible(base, 'app_info'),
     serverStatus: () => call('server_status'),
     authState: () => infallible(base, 'auth_state'),
+    launchState: () => infallible(base, 'launch_state'),
     signIn: (email, password) => call('sign_in', { email, password }),
     signUp: (email, password) => call('sign_up', { email, password }),
     requestPasswordReset: (email) => call('request_password_reset', { email }),

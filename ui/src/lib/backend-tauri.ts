@@ -79,6 +79,7 @@ export function tauriBackend(): Backend {
     appInfo: () => commands.appInfo(),
     serverStatus: () => call(() => commands.serverStatus()),
     authState: () => commands.authState(),
+    launchState: () => commands.launchState(),
     signIn: (email, password) => call(() => commands.signIn(email, password)),
     signUp: (email, password) => call(() => commands.signUp(email, password)),
     requestPasswordReset: (email) => call(() => commands.requestPasswordReset(email)),

@@ -17,6 +17,7 @@ import type {
   ErrorBody,
   ExportFormat,
   ImportReport,
+  LaunchState,
   MessageId,
   MessageItem,
   OAuthProvider,
@@ -48,6 +49,7 @@ export type {
   ErrorCode,
   ExportFormat,
   ImportReport,
+  LaunchState,
   MessageId,
   MessageItem,
   MessageStatus,
@@ -93,6 +95,12 @@ export interface Backend {
 
   /** The session as it stands now (`restoring` while the keychain is read at launch). */
   authState(): Promise<AuthState>;
+  /**
+   * At launch: the session and, when signed in, that user's cached
+   * conversations (null when signed out or unreadable), in one call, so
+   * the first frame waits for one round trip instead of two.
+   */
+  launchState(): Promise<LaunchState>;
   signIn(email: string, password: string): Promise<Outcome<AuthState>>;
   /** Signs in at once, or says a confirmation e-mail was sent. */
   signUp(email: string, password: string): Promise<Outcome<SignUpResult>>;

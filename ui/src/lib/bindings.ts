@@ -23,6 +23,12 @@ export const commands = {
 	 */
 	signOut: () => typedError<AuthState, ErrorBody>(__TAURI_INVOKE("sign_out")),
 	listConversations: () => typedError<ConversationItem[], ErrorBody>(__TAURI_INVOKE("list_conversations")),
+	/**
+	 *  The session and the cached list together, for the window's first frame.
+	 *  It takes the handle, not `State`: an async command borrowing its input
+	 *  must return a `Result`, and this one cannot fail.
+	 */
+	launchState: () => __TAURI_INVOKE<LaunchState>("launch_state"),
 	/**  The page drew the cached history: logged as the launch's startup figure. */
 	historyVisible: (pageMs: number) => __TAURI_INVOKE<void>("history_visible", { pageMs }),
 	conversationMessages: (id: ConversationId) => typedError<MessageItem[], ErrorBody>(__TAURI_INVOKE("conversation_messages", { id })),
@@ -238,6 +244,18 @@ export type ImportReport = {
 	messagesAdded: number,
 	/**  Already present (same id): left as they were. */
 	duplicatesSkipped: number,
+};
+
+/**
+ *  What the window shows first, read in one call so a launch waits for one
+ *  IPC hop instead of two (the session, then the list): the session and,
+ *  when someone is signed in, that user's cached conversations. `None` when
+ *  signed out, or when the cache could not be read (the UI then asks for
+ *  the list itself, and shows that call's error).
+ */
+export type LaunchState = {
+	auth: AuthState,
+	conversations: ConversationItem[] | null,
 };
 
 /**  A message (`public.messages.id`). */

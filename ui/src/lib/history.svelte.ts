@@ -5,7 +5,16 @@
 // undoable: the item disappears at once and `deleteConversation` is called
 // only when the undo window ends (or the toast is dismissed). Signing out
 // clears everything, dropping a delete still waiting for its undo window.
-import type { Backend, ConversationItem, ErrorBody, ExportFormat, MessageItem, Outcome, SyncStatus } from './backend';
+import type {
+  Backend,
+  ConversationItem,
+  ErrorBody,
+  ExportFormat,
+  LaunchState,
+  MessageItem,
+  Outcome,
+  SyncStatus,
+} from './backend';
 import { toErrorBody } from './errors';
 import { backupFileName, EXTENSIONS, exportFileName } from './history/files';
 import { groupConversations, type ConversationGroup } from './history/groups';
@@ -71,6 +80,8 @@ export class HistoryModel {
   now = $state.raw<Date>(new Date());
   #clockFn: () => Date;
   #listRequest = 0;
+  /** The list that came with the launch state, for its user's first load (`seed`). */
+  #seeded: { user: string; items: ConversationItem[] } | null = null;
   #messagesRequest = 0;
   #focusSeq = 0;
   #syncVersion = 0;
@@ -129,6 +140,19 @@ export class HistoryModel {
     clearTimeout(this.#deleteTimer);
   }
 
+  /**
+   * Keeps the cached list that came with the launch state (`launchState`),
+   * so the first load for its user shows it without another round trip.
+   * Call it before the session is applied; any other load asks the backend.
+   */
+  seed(launch: LaunchState): void {
+    const auth = launch.auth;
+    this.#seeded =
+      auth.status === 'signedIn' && launch.conversations !== null
+        ? { user: auth.user.id, items: launch.conversations }
+        : null;
+  }
+
   /** Follows the session: loads for a new user, clears everything on sign-out. */
   setUser(user: string | null): void {
     if (user === this.user) return;
@@ -166,7 +190,12 @@ export class HistoryModel {
     const user = this.user;
     const request = ++this.#listRequest;
     if (this.list.kind !== 'ready') this.list = { kind: 'loading' };
-    const result = await guard(() => this.backend.listConversations());
+    const seeded = this.#seeded;
+    this.#seeded = null;
+    const result: Outcome<ConversationItem[]> =
+      seeded !== null && seeded.user === user
+        ? { status: 'ok', data: seeded.items }
+        : await guard(() => this.backend.listConversations());
     if (request !== this.#listRequest || user !== this.user) return;
     this.now = this.#clockFn();
     if (result.status === 'ok') {

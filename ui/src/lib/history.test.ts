@@ -54,6 +54,38 @@ describe('loading', () => {
     expect(model.visible.find((c) => c.id === BUDGET)?.pending).toBe(true);
   });
 
+  it('shows the list that came with the launch state once, without asking for it', async () => {
+    const { backend, fake, model } = setup();
+    const launch = await backend.launchState();
+    const calls = fake.calls.listConversations;
+    model.seed(launch);
+    model.setUser(ADA_ID);
+    expect(model.list.kind).toBe('ready');
+    expect(model.visible.map((c) => c.title)).toEqual(['Trip to Lyon', 'Budget', 'Markup question', 'Old notes']);
+    expect(fake.calls.listConversations).toBe(calls);
+    // Any later load asks the backend.
+    await model.reload();
+    expect(fake.calls.listConversations).toBe(calls + 1);
+  });
+
+  it('ignores a launch list for another user, or none', async () => {
+    const { backend, fake, model } = setup();
+    const launch = await backend.launchState();
+    const calls = fake.calls.listConversations;
+    const bob = { id: '00000000-0000-4000-8000-00000000000b', email: 'bob@example.com' };
+    model.seed({ ...launch, auth: { status: 'signedIn', user: bob, offline: false, persistence: 'keychain' } });
+    model.setUser(ADA_ID);
+    await vi.waitFor(() => expect(model.list.kind).toBe('ready'));
+    expect(fake.calls.listConversations).toBe(calls + 1);
+
+    model.setUser(null);
+    model.seed({ ...launch, conversations: null });
+    model.setUser(ADA_ID);
+    expect(model.list.kind).toBe('loading');
+    await vi.waitFor(() => expect(model.list.kind).toBe('ready'));
+    expect(fake.calls.listConversations).toBe(calls + 2);
+  });
+
   it('reloads the list (and the open conversation) on historyChanged', async () => {
     const { fake, model } = await signedIn();
     await model.openConversation(LYON);

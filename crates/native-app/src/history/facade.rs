@@ -12,8 +12,8 @@ use tokio::sync::watch;
 
 use super::sync::{backoff, rfc3339};
 use super::{
-    CacheNotice, ConversationItem, ExportFormat, ImportReport, MessageItem, SearchHit, SnippetPart,
-    SyncStatus, UserHistory, blocking,
+    CacheNotice, ConversationItem, ExportFormat, ImportReport, LaunchState, MessageItem, SearchHit,
+    SnippetPart, SyncStatus, UserHistory, blocking,
 };
 use crate::{AppError, AuthState, ErrorCode, NativeApp};
 
@@ -28,7 +28,26 @@ impl NativeApp {
     }
 
     pub async fn list_conversations(&self) -> Result<Vec<ConversationItem>, AppError> {
-        let history = self.history().await?;
+        let user = signed_in_user(&self.auth_state()).ok_or(AppError::NotSignedIn)?;
+        self.conversations_of(user).await
+    }
+
+    /// The session and its user's cached conversations, from one reading
+    /// of the session: the list is never another user's.
+    pub async fn launch_state(&self) -> LaunchState {
+        let auth = self.auth_state();
+        let conversations = match signed_in_user(&auth) {
+            Some(user) => self.conversations_of(user).await.ok(),
+            None => None,
+        };
+        LaunchState {
+            auth,
+            conversations,
+        }
+    }
+
+    async fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationItem>, AppError> {
+        let history = self.history.open(user).await?;
         let rows = blocking(&history.store, |s| s.conversations()).await?;
         Ok(rows.into_iter().map(conversation_item).collect())
     }

@@ -4,7 +4,7 @@
 use native_core::{Attachment, ConversationId, MessageId, MessageStatus, Role};
 use serde::Serialize;
 
-use crate::ErrorBody;
+use crate::{AuthState, ErrorBody};
 
 /// A conversation in the sidebar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,6 +18,19 @@ pub struct ConversationItem {
     pub message_count: u32,
     /// Changed here and not yet on the server.
     pub pending: bool,
+}
+
+/// What the window shows first, read in one call so a launch waits for one
+/// IPC hop instead of two (the session, then the list): the session and,
+/// when someone is signed in, that user's cached conversations. `None` when
+/// signed out, or when the cache could not be read (the UI then asks for
+/// the list itself, and shows that call's error).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchState {
+    pub auth: AuthState,
+    pub conversations: Option<Vec<ConversationItem>>,
 }
 
 /// A message as the conversation view shows it.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use native_app::{
-    AppConfig, CacheNotice, ErrorCode, ExportFormat, NativeApp, SecretStore, SyncStatus, entry_key,
+    AppConfig, AuthState, CacheNotice, ErrorCode, ExportFormat, NativeApp, SecretStore, SyncStatus,
+    entry_key,
 };
 use native_testkit::Stack;
 
@@ -93,6 +94,34 @@ async fn without_the_server_history_is_readable_searchable_and_changes_wait() {
     // Back online (the original app on the same folder): the change goes out.
     synced(&a).await;
     assert_eq!(titles(&a).await, vec!["Crêpes, version 2"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_launch_state_is_the_session_with_its_cached_list() {
+    let stack = Stack::start().await.expect("stack");
+    let a = first_device(&stack, "launch@example.com").await;
+    a.app
+        .create_conversation("Premier lancement")
+        .await
+        .expect("create");
+    let launch = a.app.launch_state().await;
+    assert!(
+        matches!(launch.auth, AuthState::SignedIn { .. }),
+        "{:?}",
+        launch.auth
+    );
+    let listed = a.app.list_conversations().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(launch.conversations, Some(listed));
+
+    a.app.sign_out().await;
+    let launch = a.app.launch_state().await;
+    assert!(
+        matches!(launch.auth, AuthState::SignedOut { .. }),
+        "{:?}",
+        launch.auth
+    );
+    assert_eq!(launch.conversations, None, "no list without a session");
 }
 
 async fn titles_of(app: &NativeApp) -> Vec<String> {

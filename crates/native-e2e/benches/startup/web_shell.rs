@@ -206,6 +206,7 @@ async fn dispatch(app: &NativeApp, name: &str, args: &Value) -> Result<Value, Er
         }
         "sign_out" => ok(app.sign_out().await),
         "list_conversations" => done(app.list_conversations().await),
+        "launch_state" => ok(app.launch_state().await),
         "history_visible" => {
             app.record_history_visible(arg(args, "pageMs")?);
             ok(())
