@@ -2,12 +2,14 @@
 // (a send, a regenerate or an edit-and-resend): the question, the reply
 // streamed so far and how it ended. A new chat's turn waits under its own
 // key until `saved` names its conversation, which is then opened. Deltas
-// are shown once per animation frame, not once per token. When a turn ends
-// the history is reloaded; the turn is dropped once the stored reply is
-// shown, or kept with its error for the inline Retry (`quota_exceeded`
-// also calls `onQuotaExceeded`, which opens the plans dialog). The Deep Search / Reason mode and the
-// picked model are remembered in localStorage. Links from replies open in
-// the system browser only after the user confirms them.
+// are shown once per animation frame, not once per token. A turn in a
+// listed conversation holds history's reloads until it ends (the turn draws
+// its own rows). When a turn ends the history is reloaded; the turn is
+// dropped once the stored reply is shown, or kept with its error for the
+// inline Retry (`quota_exceeded` also calls `onQuotaExceeded`, which opens
+// the plans dialog). The Deep Search / Reason mode and the picked model are
+// remembered in localStorage. Links from replies open in the system browser
+// only after the user confirms them.
 import { SvelteMap } from 'svelte/reactivity';
 import type { Backend, ChatEvent, ChatMode, ChatOptions, ChatOutcome, MessageItem, MessageStatus, Outcome } from './backend';
 import { AttachmentsModel } from './attachments.svelte';
@@ -316,6 +318,17 @@ export class ChatModel {
   }
 
   async #run(turn: Turn, call: Call): Promise<void> {
+    // A new chat's conversation must appear in the list as soon as it is
+    // saved; a listed one's reloads can wait for the turn's end.
+    const release = turn.conversationId === null ? null : this.history.holdReloads();
+    try {
+      await this.#turn(turn, call);
+    } finally {
+      release?.();
+    }
+  }
+
+  async #turn(turn: Turn, call: Call): Promise<void> {
     const user = this.#user;
     const result = await guard(() => call((event) => this.#onEvent(turn, event)));
     if (user !== this.#user) return;

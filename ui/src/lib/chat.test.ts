@@ -92,6 +92,22 @@ describe('sending', () => {
     expect(fake.calls.sendMessage).toBe(1);
     expect(screen.getByTestId('conversation-view').dataset['id']).toBe(LYON);
   });
+
+  it('holds history reloads while a reply streams in a listed conversation, then reloads', async () => {
+    const { fake, backend } = renderChatApp();
+    await openConversation(LYON);
+    fake.script('Sunday: museums.');
+    fake.pauseAfter = 1;
+    await sendText('And Sunday?');
+    await waitFor(() => expect(streamingText()).toBe('Sunday:'));
+    const listed = backend.history.calls.listConversations;
+    backend.history.touch();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(backend.history.calls.listConversations).toBe(listed);
+    fake.resume();
+    await finishedReply('complete', 'Sunday: museums.');
+    await waitFor(() => expect(backend.history.calls.listConversations).toBeGreaterThan(listed));
+  });
 });
 
 describe('stop', () => {

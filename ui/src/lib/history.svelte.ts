@@ -43,6 +43,8 @@ export interface HistoryOptions {
   undoMs?: number;
   toastMs?: number;
   searchDebounceMs?: number;
+  /** How long a routine sync runs before the sync line says so (`#applySync`). */
+  syncQuietMs?: number;
   /** The clock for grouping (tests pin it). */
   now?: () => Date;
 }
@@ -85,8 +87,13 @@ export class HistoryModel {
   #messagesRequest = 0;
   #focusSeq = 0;
   #syncVersion = 0;
+  readonly #syncQuietMs: number;
+  #syncShow: ReturnType<typeof setTimeout> | undefined;
   #reloading = false;
   #reloadAgain = false;
+  /** Chat turns holding `historyChanged`'s reloads (`holdReloads`), and whether one was asked for meanwhile. */
+  #holds = 0;
+  #heldReload = false;
   #deleteTimer: ReturnType<typeof setTimeout> | undefined;
   #clock: ReturnType<typeof setInterval> | undefined;
   #unsubscribe: (() => void)[] = [];
@@ -98,6 +105,7 @@ export class HistoryModel {
     this.search = new SearchModel(backend, options.searchDebounceMs);
     this.#clockFn = options.now ?? (() => new Date());
     this.now = this.#clockFn();
+    this.#syncQuietMs = options.syncQuietMs ?? 400;
   }
 
   /** The list as shown: without conversations waiting for their undo window. */
@@ -119,10 +127,7 @@ export class HistoryModel {
   start(): void {
     if (this.#unsubscribe.length > 0) return;
     this.#unsubscribe = [
-      this.backend.onSyncChanged((status) => {
-        this.#syncVersion += 1;
-        this.sync = status;
-      }),
+      this.backend.onSyncChanged((status) => this.#applySync(status)),
       this.backend.onHistoryChanged(() => {
         if (this.user !== null) this.#reloadSoon();
       }),
@@ -138,6 +143,25 @@ export class HistoryModel {
     this.#unsubscribe = [];
     clearInterval(this.#clock);
     clearTimeout(this.#deleteTimer);
+    clearTimeout(this.#syncShow);
+  }
+
+  /**
+   * Shows a sync status. A routine sync (every saved message starts one)
+   * usually ends within a few tens of milliseconds; saying "Syncing…" for
+   * that long only made the line flicker, and cost the page two redraws at
+   * the start and end of every chat turn (BENCHMARKS.md, main-thread
+   * stalls). So such a sync shows only once it has run `syncQuietMs`; the
+   * first sync, and every other state, show at once.
+   */
+  #applySync(status: SyncStatus): void {
+    this.#syncVersion += 1;
+    clearTimeout(this.#syncShow);
+    if (status.state === 'syncing' && !status.first && this.sync.state === 'synced') {
+      this.#syncShow = setTimeout(() => (this.sync = status), this.#syncQuietMs);
+      return;
+    }
+    this.sync = status;
   }
 
   /**
@@ -354,7 +378,33 @@ export class HistoryModel {
    * A burst of `historyChanged` (a sync applying batch after batch) costs
    * one reload in flight and at most one more after it, not one per event.
    */
+  /**
+   * Defers the reloads `historyChanged` asks for until the returned
+   * function is called, which then makes one if any was asked for. A chat
+   * turn in a listed conversation holds them: it draws its own question and
+   * reply and reloads that conversation when it ends, so a reload meanwhile
+   * (the sync storing the question) only redrew the list and the open
+   * conversation among the turn's first frames, where every frame counts
+   * (BENCHMARKS.md, main-thread stalls).
+   */
+  holdReloads(): () => void {
+    this.#holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds -= 1;
+      if (this.#holds > 0 || !this.#heldReload) return;
+      this.#heldReload = false;
+      if (this.user !== null) this.#reloadSoon();
+    };
+  }
+
   #reloadSoon(): void {
+    if (this.#holds > 0) {
+      this.#heldReload = true;
+      return;
+    }
     if (this.#reloading) {
       this.#reloadAgain = true;
       return;
@@ -424,6 +474,7 @@ export class HistoryModel {
 
   #clear(): void {
     clearTimeout(this.#deleteTimer);
+    clearTimeout(this.#syncShow);
     this.#listRequest += 1;
     this.#messagesRequest += 1;
     this.conversations = [];
@@ -432,6 +483,7 @@ export class HistoryModel {
     this.pendingDelete = null;
     this.hidden = NO_IDS;
     this.cacheRebuilt = false;
+    this.#heldReload = false;
     this.searchOpen = false;
     this.search.reset();
     this.toasts.clear();

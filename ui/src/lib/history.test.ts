@@ -108,6 +108,34 @@ describe('loading', () => {
     expect(model.list.kind).toBe('ready');
   });
 
+  it('holds historyChanged reloads while held, then makes one when the last hold ends', async () => {
+    const { fake, model } = await signedIn();
+    const before = fake.calls.listConversations;
+    const first = model.holdReloads();
+    const second = model.holdReloads();
+    fake.addConversation(conversation(9, 'From another device', NOW, []));
+    fake.touch();
+    fake.touch();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fake.calls.listConversations).toBe(before);
+    expect(model.visible.map((c) => c.title)).not.toContain('From another device');
+    first();
+    first();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fake.calls.listConversations).toBe(before);
+    second();
+    await vi.waitFor(() => expect(model.visible.map((c) => c.title)).toContain('From another device'));
+    expect(fake.calls.listConversations).toBe(before + 1);
+  });
+
+  it('makes no reload at the end of a hold nobody asked one during', async () => {
+    const { fake, model } = await signedIn();
+    const before = fake.calls.listConversations;
+    model.holdReloads()();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fake.calls.listConversations).toBe(before);
+  });
+
   it('keeps the list it has and shows the failure when a load fails', async () => {
     const { fake, model } = setup();
     fake.failNext.listConversations = { code: 'internal', message: 'disk I/O error' };
@@ -226,6 +254,33 @@ describe('sync status', () => {
     expect(model.sync).toEqual({ state: 'offline', pending: 2, lastSyncedAt: NOW.toISOString() });
     fake.emitSync({ state: 'syncing', first: true, fetched: 40 });
     expect(model.sync).toEqual({ state: 'syncing', first: true, fetched: 40 });
+  });
+
+  it('shows a routine sync only once it has run a while', async () => {
+    const { fake, model } = await signedIn();
+    vi.useFakeTimers();
+    const synced = model.sync;
+    fake.emitSync({ state: 'syncing', first: false, fetched: 0 });
+    await vi.advanceTimersByTimeAsync(399);
+    expect(model.sync).toBe(synced);
+    const after = { state: 'synced', pending: 0, lastSyncedAt: NOW.toISOString() } as const;
+    fake.emitSync(after);
+    expect(model.sync).toEqual(after);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(model.sync).toEqual(after);
+
+    fake.emitSync({ state: 'syncing', first: false, fetched: 3 });
+    await vi.advanceTimersByTimeAsync(400);
+    expect(model.sync).toEqual({ state: 'syncing', first: false, fetched: 3 });
+  });
+
+  it('does not show a routine sync that starts after sign-out', async () => {
+    const { fake, model } = await signedIn();
+    vi.useFakeTimers();
+    fake.emitSync({ state: 'syncing', first: false, fetched: 0 });
+    model.setUser(null);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(model.sync).toEqual({ state: 'inactive' });
   });
 
   it('retries with syncHistory and shows the outcome', async () => {
