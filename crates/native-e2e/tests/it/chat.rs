@@ -193,22 +193,26 @@ async fn a_long_streamed_reply_is_measured_for_long_tasks() -> anyhow::Result<()
             vec![],
         )
         .await?;
-    // The reply has ended once no row streams. Polled with a bare selector:
-    // reading the growing text every time would itself stall the page.
+    // The reply has ended once no row streams, and the turn once the stored
+    // reply has taken over its row (it then offers Regenerate). Polled with
+    // bare selectors, and the monitor stopped before the reply is read:
+    // WebDriver reads an element's text with a script in the page, which on
+    // a 2,000-token reply is itself a stall of tens of milliseconds.
     let streaming = fantoccini::Locator::Css("[data-testid=\"assistant-streaming\"]");
+    let stored = fantoccini::Locator::Css("[data-testid=\"message-regenerate\"]");
     let mut ended = false;
     for _ in 0..600 {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        if app.client.find_all(streaming).await?.is_empty() {
-            ended = app
-                .texts("message-item")
-                .await?
-                .iter()
-                .any(|t| t.contains("w998"));
+        if app.client.find_all(streaming).await?.is_empty()
+            && !app.client.find_all(stored).await?.is_empty()
+        {
+            ended = true;
             break;
         }
     }
-    assert!(ended, "the long reply ended");
+    assert!(ended, "the long reply ended and was stored");
+    // The sidebar's reload, held during the turn, lands just after it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let perf = app
         .client
         .execute(
@@ -216,6 +220,13 @@ async fn a_long_streamed_reply_is_measured_for_long_tasks() -> anyhow::Result<()
             vec![],
         )
         .await?;
+    assert!(
+        app.texts("message-item")
+            .await?
+            .iter()
+            .any(|t| t.contains("w998")),
+        "the whole reply is shown"
+    );
     let dir = native_e2e::artifacts_dir();
     std::fs::create_dir_all(&dir)?;
     std::fs::write(
