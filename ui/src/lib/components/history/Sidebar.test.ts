@@ -3,13 +3,32 @@
 // sync line with Retry, and export/import in the settings area.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeId } from '../../fake-history-seed';
+import { conversation, fakeId } from '../../fake-history-seed';
 import { locale } from '../../i18n';
 import { fakeSidebarLayout, item, renderHistoryApp, waitForItems } from '../../../test/history-app';
 
 const LYON = fakeId('c', 1);
 const BUDGET = fakeId('c', 2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A history long enough for the virtual list, in a 600 px sidebar of 32 px rows, newest first. */
+function renderLongHistory(count: number) {
+  fakeSidebarLayout(600, 32);
+  const now = Date.now();
+  const conversations = Array.from({ length: count }, (_, i) =>
+    conversation(100 + i, `Conversation ${i}`, new Date(now - i * 60_000), []),
+  );
+  return renderHistoryApp({ history: { conversations } });
+}
+
+/** Scrolls the sidebar to its end and waits for `title`'s row to be drawn. */
+async function scrollToEnd(title: string) {
+  const canvas = screen.getByTestId('conversation-canvas');
+  const scroller = canvas.closest<HTMLElement>('.conversations')!;
+  scroller.scrollTop = Number.parseFloat(canvas.style.height);
+  fireEvent.scroll(scroller);
+  await waitFor(() => expect(screen.getAllByTestId('conversation-title').map((el) => el.textContent)).toContain(title));
+}
 
 afterEach(() => {
   locale.setPreference('system');
@@ -35,13 +54,7 @@ describe('conversation list', () => {
   });
 
   it('virtualises a long history: a screenful of rows, the rest drawn as it scrolls into view', async () => {
-    fakeSidebarLayout(600, 32);
-    const { conversation } = await import('../../fake-history-seed');
-    const now = Date.now();
-    const conversations = Array.from({ length: 400 }, (_, i) =>
-      conversation(100 + i, `Conversation ${i}`, new Date(now - i * 60_000), []),
-    );
-    renderHistoryApp({ history: { conversations } });
+    renderLongHistory(400);
     const first = await screen.findAllByTestId('conversation-item');
     // 600 px of 32 px rows, plus the overscan on either side: far fewer than 400.
     expect(first.length).toBeGreaterThanOrEqual(18);
@@ -52,36 +65,19 @@ describe('conversation list', () => {
     const canvas = screen.getByTestId('conversation-canvas');
     expect(Number.parseFloat(canvas.style.height)).toBeGreaterThan(400 * 32);
 
-    const scroller = canvas.closest<HTMLElement>('.conversations')!;
-    scroller.scrollTop = Number.parseFloat(canvas.style.height);
-    fireEvent.scroll(scroller);
-    await waitFor(() =>
-      expect(screen.getAllByTestId('conversation-title').map((el) => el.textContent)).toContain('Conversation 399'),
-    );
+    await scrollToEnd('Conversation 399');
     expect(screen.getAllByTestId('conversation-item').length).toBeLessThan(60);
     expect(screen.queryByText('Conversation 0')).toBeNull();
   });
 
   it('keeps a row being renamed drawn when the list scrolls away from it', async () => {
-    fakeSidebarLayout(600, 32);
-    const { conversation } = await import('../../fake-history-seed');
-    const now = Date.now();
-    const conversations = Array.from({ length: 300 }, (_, i) =>
-      conversation(100 + i, `Conversation ${i}`, new Date(now - i * 60_000), []),
-    );
-    renderHistoryApp({ history: { conversations } });
+    renderLongHistory(300);
     const [top] = await screen.findAllByTestId('conversation-item');
     await fireEvent.dblClick(within(top!).getByTestId('conversation-title'));
     const field = await within(top!).findByRole('textbox');
     field.focus();
 
-    const canvas = screen.getByTestId('conversation-canvas');
-    const scroller = canvas.closest<HTMLElement>('.conversations')!;
-    scroller.scrollTop = Number.parseFloat(canvas.style.height);
-    fireEvent.scroll(scroller);
-    await waitFor(() =>
-      expect(screen.getAllByTestId('conversation-title').map((el) => el.textContent)).toContain('Conversation 299'),
-    );
+    await scrollToEnd('Conversation 299');
     expect(screen.getAllByRole('textbox').find((el) => el === field)).toBe(field);
     expect(document.activeElement).toBe(field);
   });
