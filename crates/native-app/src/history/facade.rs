@@ -20,6 +20,15 @@ use crate::{AppError, AuthState, ErrorCode, NativeApp};
 /// The most hits one search returns: a screenful of choices.
 const SEARCH_LIMIT: usize = 50;
 
+/// How long the sync loop waits after a request before it syncs. Local
+/// changes come in bursts: a chat turn saves its question, then its reply
+/// a few seconds later, then a title. A request's sync also used to run
+/// while the window drew the change that caused it, on the same cores,
+/// and its push then changed the page again (the "not yet synced" marks)
+/// a few milliseconds later; waiting a moment leaves those frames alone
+/// and lets one sync carry a burst (BENCHMARKS.md, main-thread stalls).
+const SYNC_SETTLE: Duration = Duration::from_millis(250);
+
 impl NativeApp {
     /// The signed-in user's history, opened on first use.
     pub(crate) async fn history(&self) -> Result<Arc<UserHistory>, AppError> {
@@ -249,7 +258,17 @@ impl NativeApp {
             let sleep = tokio::time::sleep(retry.unwrap_or(Duration::MAX / 4));
             tokio::select! {
                 changed = auth.changed() => if changed.is_err() { return },
-                () = self.history.wake.notified() => {}
+                () = self.history.wake.notified() => {
+                    tokio::select! {
+                        changed = auth.changed() => if changed.is_err() { return },
+                        () = tokio::time::sleep(SYNC_SETTLE) => {
+                            // The sync about to run carries the requests
+                            // made while it waited; without this, the one
+                            // stored meanwhile would cause a second sync.
+                            let _ = tokio::time::timeout(Duration::ZERO, self.history.wake.notified()).await;
+                        }
+                    }
+                }
                 () = sleep, if retry.is_some() => {}
             }
         }

@@ -1,6 +1,9 @@
 //! Two devices of one user against the stack: what one does reaches the
-//! other, deletions win and stay, titles go to the latest change, and an
-//! interrupted sync leaves a cache that the next sync completes.
+//! other, deletions win and stay, titles go to the latest change, an
+//! interrupted sync leaves a cache that the next sync completes, and a
+//! burst of local changes goes out in one sync.
+
+use std::time::Duration;
 
 use native_app::SyncStatus;
 use native_core::{ConversationId, Role};
@@ -208,4 +211,55 @@ async fn an_interrupted_sync_leaves_a_consistent_cache_that_the_next_one_complet
     let mut before: Vec<String> = partial.iter().map(|m| m.id.to_string()).collect();
     before.sort();
     assert_eq!(before, ids[..before.len()]);
+}
+
+/// A chat turn saves its question, its reply and a title within moments:
+/// the background loop waits a little after a request (`SYNC_SETTLE`) so
+/// one sync carries such a burst, instead of one sync for the first change
+/// and another for those made while it ran.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_local_changes_goes_out_in_one_sync() {
+    let stack = Stack::start().await.expect("stack");
+    let a = first_device(&stack, "burst@example.com").await;
+    let app = std::sync::Arc::new(a.app);
+    let mut status = app.subscribe_sync();
+    let background = tokio::spawn({
+        let app = app.clone();
+        async move { app.run_history_sync().await }
+    });
+    let settled = |s: &SyncStatus| matches!(s, SyncStatus::Synced { pending: 0, .. });
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !settled(&status.borrow_and_update()) {
+            status.changed().await.expect("status");
+        }
+    })
+    .await
+    .expect("the first sync");
+
+    // Without the wait, the first change's sync would already be running
+    // when the next ones land, and they would need a sync of their own.
+    app.create_conversation("One").await.expect("create");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    app.create_conversation("Two").await.expect("create");
+    app.create_conversation("Three").await.expect("create");
+    // Every sync ends in a new `Synced`; a second one would follow the
+    // first well within this window.
+    let mut syncs = 0;
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            status.changed().await.expect("status");
+            if matches!(*status.borrow_and_update(), SyncStatus::Synced { .. }) {
+                syncs += 1;
+            }
+        }
+    })
+    .await;
+    assert_eq!(syncs, 1, "one sync for the burst");
+    assert!(settled(&app.sync_status()), "{:?}", app.sync_status());
+    let b = other_device(&stack, "burst@example.com").await;
+    synced(&b).await;
+    let mut all = titles(&b).await;
+    all.sort();
+    assert_eq!(all, ["One", "Three", "Two"]);
+    background.abort();
 }
