@@ -194,24 +194,28 @@ async fn a_long_streamed_reply_is_measured_for_long_tasks() -> anyhow::Result<()
         )
         .await?;
     // The reply has ended once no row streams, and the turn once the stored
-    // reply has taken over its row (it then offers Regenerate). Polled with
-    // bare selectors, and the monitor stopped before the reply is read:
-    // WebDriver reads an element's text with a script in the page, which on
-    // a 2,000-token reply is itself a stall of tens of milliseconds.
+    // reply has taken over its row (it then offers Regenerate) and been
+    // synced (no message marked pending), so the window covers the sync
+    // and the reloads it causes. Polled with bare selectors, and the
+    // monitor stopped before the reply is read: WebDriver reads an
+    // element's text with a script in the page, which on a 2,000-token
+    // reply is itself a stall of tens of milliseconds.
     let streaming = fantoccini::Locator::Css("[data-testid=\"assistant-streaming\"]");
     let stored = fantoccini::Locator::Css("[data-testid=\"message-regenerate\"]");
+    let pending = fantoccini::Locator::Css("[data-testid=\"message-item\"][data-pending=\"true\"]");
     let mut ended = false;
     for _ in 0..600 {
         tokio::time::sleep(Duration::from_millis(200)).await;
         if app.client.find_all(streaming).await?.is_empty()
             && !app.client.find_all(stored).await?.is_empty()
+            && app.client.find_all(pending).await?.is_empty()
         {
             ended = true;
             break;
         }
     }
-    assert!(ended, "the long reply ended and was stored");
-    // The sidebar's reload, held during the turn, lands just after it.
+    assert!(ended, "the long reply ended, was stored and synced");
+    // The sidebar's reload after the sync lands just after it.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let perf = app
         .client
