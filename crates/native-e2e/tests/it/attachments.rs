@@ -23,7 +23,9 @@ fn choose_in_dialog(path: &Path) -> anyhow::Result<()> {
     };
     let os = |s: &'static str| std::ffi::OsStr::new(s);
     // `type` takes every argument after it as text: one call per step.
-    xdotool(&[
+    // The dialog can be found by its title a moment before it is mapped, and
+    // focusing it then fails (X's BadMatch); so the first step is retried.
+    let focus = [
         os("search"),
         os("--sync"),
         os("--name"),
@@ -32,7 +34,15 @@ fn choose_in_dialog(path: &Path) -> anyhow::Result<()> {
         os("--sync"),
         os("key"),
         os("ctrl+l"),
-    ])?;
+    ];
+    let mut attempts = 0;
+    while let Err(err) = xdotool(&focus) {
+        attempts += 1;
+        if attempts == 10 {
+            return Err(err);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
     std::thread::sleep(Duration::from_millis(500));
     xdotool(&[os("type"), os("--delay"), os("20"), path.as_os_str()])?;
     std::thread::sleep(Duration::from_millis(500));
