@@ -375,10 +375,6 @@ export class HistoryModel {
   }
 
   /**
-   * A burst of `historyChanged` (a sync applying batch after batch) costs
-   * one reload in flight and at most one more after it, not one per event.
-   */
-  /**
    * Defers the reloads `historyChanged` asks for until the returned
    * function is called, which then makes one if any was asked for. A chat
    * turn in a listed conversation holds them: it draws its own question and
@@ -400,6 +396,11 @@ export class HistoryModel {
     };
   }
 
+  /**
+   * While nothing holds reloads, a burst of `historyChanged` (a sync
+   * applying batch after batch) costs one reload in flight and at most one
+   * more after it, not one per event.
+   */
   #reloadSoon(): void {
     if (this.#holds > 0) {
       this.#heldReload = true;
