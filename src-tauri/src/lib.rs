@@ -18,6 +18,7 @@ mod linux_env;
 
 use native_app::{AppConfig, NativeApp};
 use tauri::Manager;
+use tauri_plugin_window_state::StateFlags;
 
 pub use bindings::specta_builder;
 
@@ -35,8 +36,19 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // Its size and place are restored, its visibility is not: the window
+        // starts hidden and is shown once its page has loaded (`show_window`).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
+                .build(),
+        )
         .invoke_handler(builder.invoke_handler())
+        .on_page_load(|webview, load| {
+            if load.event() == tauri::webview::PageLoadEvent::Finished {
+                show_window(webview.window().show());
+            }
+        })
         .setup(move |app| {
             // Built here, not before: the data folder comes from Tauri's
             // path resolver. Commands cannot run before setup returns.
@@ -47,6 +59,7 @@ pub fn run() {
             history::start(app.handle());
             billing::start(app.handle());
             attachments::start(app.handle());
+            show_window_anyway(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -64,6 +77,35 @@ pub fn run() {
         tracing::error!(error = %err, "the app stopped with an error");
         std::process::exit(1);
     }
+}
+
+/// Logs a failed `show`. The main window is created hidden
+/// (`tauri.conf.json`) and shown once its page has loaded (`on_page_load`).
+/// Mapped at once, its first draw could come while WebKit's web process was
+/// still starting or loading the page: GTK's main thread then waited for the
+/// web process, which was waiting for the main thread, until WebKit's 500 ms
+/// timeout broke the wait, and half the launches reached their page half a
+/// second late (BENCHMARKS.md). Shown when the load starts, the same wait
+/// still struck; shown once it has finished, it never did. Showing a
+/// visible window again does nothing.
+fn show_window(shown: tauri::Result<()>) {
+    if let Err(err) = shown {
+        tracing::warn!(error = %err, "could not show the window");
+    }
+}
+
+/// A page that never finishes loading (a web process that failed to start)
+/// must not leave an invisible app running: the window is shown after
+/// `SHOW_ANYWAY_AFTER` whatever happened.
+fn show_window_anyway(handle: &tauri::AppHandle) {
+    const SHOW_ANYWAY_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+    let handle = handle.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(SHOW_ANYWAY_AFTER);
+        if let Some(window) = handle.get_webview_window("main") {
+            show_window(window.show());
+        }
+    });
 }
 
 /// Installed packages declare `native-ai://` in their desktop entry; a
