@@ -1,8 +1,9 @@
 // The shell over the in-memory Backend: readiness, header, the About panel
 // (info, server status, unreachable state), and the settings.
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
+import type { LaunchState } from './lib/backend';
 import { FakeBackend, FAKE_APP_INFO } from './lib/backend-fake';
 import { locale } from './lib/i18n';
 import { theme } from './lib/theme.svelte';
@@ -52,6 +53,37 @@ describe('shell', () => {
     await renderReady(mistral);
     await waitFor(() => expect(mistral.calls.serverStatus).toBe(1));
     expect(screen.queryByTestId('demo-badge')).toBeNull();
+  });
+});
+
+describe('first frame', () => {
+  /** A backend whose launch state waits until the test hands it over. */
+  function heldLaunch() {
+    const backend = new FakeBackend();
+    let answer: (launch: LaunchState) => void = () => undefined;
+    vi.spyOn(backend, 'launchState').mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    return { backend, answer: (launch: LaunchState) => answer(launch) };
+  }
+
+  it('draws nothing until the launch state is in, then the screen it calls for', async () => {
+    const { backend, answer } = heldLaunch();
+    const { container } = render(App, { props: { backend, launchWaitMs: 60_000 } });
+    await waitFor(() => expect(container.querySelector('[data-ready="true"]')).not.toBeNull());
+    expect(screen.queryByTestId('app-name')).toBeNull();
+    expect(screen.queryByText('Restoring your session…')).toBeNull();
+    expect(screen.getByTestId('font-warmup').getAttribute('aria-hidden')).toBe('true');
+
+    answer({ auth: { status: 'signedOut', reason: null }, conversations: null });
+    expect(await screen.findByTestId('signin-panel')).toBeTruthy();
+    expect(screen.getByTestId('app-name').textContent).toBe('Native AI');
+    expect(screen.queryByTestId('font-warmup')).toBeNull();
+  });
+
+  it('draws the shell, restoring, when the launch state is slow', async () => {
+    const { backend } = heldLaunch();
+    render(App, { props: { backend, launchWaitMs: 20 } });
+    expect(await screen.findByText('Restoring your session…')).toBeTruthy();
+    expect(screen.getByTestId('app-name').textContent).toBe('Native AI');
   });
 });
 

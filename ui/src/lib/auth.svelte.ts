@@ -62,6 +62,8 @@ export class AuthModel {
   /** True while a sign-out runs; its failure, if any, until the next try. */
   signingOut = $state(false);
   signOutError = $state.raw<ErrorBody | null>(null);
+  /** False until the launch state or an event first says where the session stands. */
+  settled = $state(false);
   #version = 0;
   #cancelling = false;
   #unsubscribe: (() => void) | null = null;
@@ -102,6 +104,7 @@ export class AuthModel {
   apply(state: AuthState): void {
     this.#version += 1;
     this.state = state;
+    this.settled = true;
     if (state.status !== 'signedOut') this.oauthFailure = null;
     // A failed sign-out's message belongs to that session only.
     if (state.status !== 'signedIn') this.signOutError = null;

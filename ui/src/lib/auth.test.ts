@@ -38,7 +38,9 @@ describe('start', () => {
   it('begins in restoring, then takes the state the backend reports', async () => {
     const { model, fake } = setup({ initial: SIGNED_IN });
     expect(model.view).toEqual({ kind: 'restoring' });
+    expect(model.settled).toBe(false);
     await model.start();
+    expect(model.settled).toBe(true);
     expect(model.state).toEqual(SIGNED_IN);
     expect(model.view).toEqual({ kind: 'signedIn', user: USER, offline: false, persistence: 'keychain' });
     expect(fake.calls.authState).toBe(1);
