@@ -11,6 +11,13 @@ async fn window_shows_and_round_trip_works() -> anyhow::Result<()> {
     app.wait_ready().await?;
     assert_eq!(app.text("app-name").await?, "Native AI");
     app.wait_for("signin-panel").await?;
+    // The window is created hidden and shown once its page has loaded
+    // (src-tauri's `show_window`): a page still hidden now means it never was.
+    let visibility = app
+        .client
+        .execute("return document.visibilityState;", vec![])
+        .await?;
+    assert_eq!(visibility, "visible", "the window was never shown");
     // The server reports the fake provider, so the app labels it "demo".
     app.wait_for("demo-badge").await?;
     app.screenshot("smoke-first-launch").await?;
