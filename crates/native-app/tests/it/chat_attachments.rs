@@ -36,8 +36,10 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-/// The last user turn of the newest chat request whose question mentions
-/// `marker` (title requests go to the provider too).
+/// The last user turn of the newest chat request whose question starts with
+/// `marker`. Title requests go to the provider too, and may land after the
+/// chat request: their one user turn quotes the conversation as
+/// "user: <question>", so it never starts with the question itself.
 fn question_sent(stack: &Stack, marker: &str) -> Value {
     stack
         .provider()
@@ -45,7 +47,7 @@ fn question_sent(stack: &Stack, marker: &str) -> Value {
         .into_iter()
         .rev()
         .filter_map(|r| r.body["messages"].as_array()?.last().cloned())
-        .find(|turn| turn.to_string().contains(marker))
+        .find(|turn| text_of(turn).starts_with(marker))
         .unwrap_or_else(|| panic!("no request asked about {marker}"))
 }
 
