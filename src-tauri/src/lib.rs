@@ -46,7 +46,7 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .on_page_load(|webview, load| {
             if load.event() == tauri::webview::PageLoadEvent::Finished {
-                show_window(webview.window().show());
+                show_window(&webview.window());
             }
         })
         .setup(move |app| {
@@ -79,8 +79,8 @@ pub fn run() {
     }
 }
 
-/// Logs a failed `show`. The main window is created hidden
-/// (`tauri.conf.json`) and shown once its page has loaded (`on_page_load`).
+/// Shows the main window, which is created hidden (`tauri.conf.json`) and
+/// shown once its page has loaded (`on_page_load`).
 /// Mapped at once, its first draw could come while WebKit's web process was
 /// still starting or loading the page: GTK's main thread then waited for the
 /// web process, which was waiting for the main thread, until WebKit's 500 ms
@@ -88,8 +88,8 @@ pub fn run() {
 /// second late (BENCHMARKS.md). Shown when the load starts, the same wait
 /// still struck; shown once it has finished, it never did. Showing a
 /// visible window again does nothing.
-fn show_window(shown: tauri::Result<()>) {
-    if let Err(err) = shown {
+fn show_window(window: &tauri::Window) {
+    if let Err(err) = window.show() {
         tracing::warn!(error = %err, "could not show the window");
     }
 }
@@ -103,7 +103,7 @@ fn show_window_anyway(handle: &tauri::AppHandle) {
     std::thread::spawn(move || {
         std::thread::sleep(SHOW_ANYWAY_AFTER);
         if let Some(window) = handle.get_webview_window("main") {
-            show_window(window.show());
+            show_window(&window.as_ref().window());
         }
     });
 }
