@@ -77,6 +77,15 @@ impl NativeApp {
         self.with_data_dir_opt(Some(dir))
     }
 
+    /// The same app checking each user's cache for damage `delay` after
+    /// opening it, instead of [`CACHE_CHECK_AFTER`](crate::CACHE_CHECK_AFTER). Call it after
+    /// `with_data_dir`.
+    pub fn with_cache_check_after(mut self, delay: Duration) -> Result<Self, AppError> {
+        let dir = self.history.data_dir().map(Path::to_owned);
+        self.history = Arc::new(history_hub(&self.config, dir)?.checking_after(delay));
+        Ok(self)
+    }
+
     fn with_data_dir_opt(mut self, dir: Option<PathBuf>) -> Result<Self, AppError> {
         self.history = Arc::new(history_hub(&self.config, dir)?);
         Ok(self)

@@ -13,7 +13,8 @@ mod sync;
 mod types;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use native_client::HistoryRemote;
 use native_core::UserId;
@@ -61,7 +62,14 @@ pub(crate) struct HistoryHub {
     notices: watch::Sender<Option<CacheNotice>>,
     /// Wakes the background loop for a sync (window focus, after a chat).
     wake: Notify,
+    /// How long after opening a cache its integrity is checked.
+    check_after: Duration,
 }
+
+/// When an opened cache's pages are all read for damage
+/// (`Store::is_intact`): well after the launch, whose window it would
+/// otherwise compete with for the CPU (~8 ms per MiB of cache).
+pub const CACHE_CHECK_AFTER: Duration = Duration::from_secs(5);
 
 impl std::fmt::Debug for HistoryHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,12 +89,19 @@ impl HistoryHub {
             revision: watch::channel(0).0,
             notices: watch::channel(None).0,
             wake: Notify::new(),
+            check_after: CACHE_CHECK_AFTER,
         }
+    }
+
+    /// The same hub, checking each cache `delay` after opening it.
+    pub(crate) fn checking_after(mut self, delay: Duration) -> Self {
+        self.check_after = delay;
+        self
     }
 
     /// The cache of `user`, opened on first use. Another user's cache is
     /// closed first: one account's history is never shown to another.
-    pub(crate) async fn open(&self, user: UserId) -> Result<Arc<UserHistory>, AppError> {
+    pub(crate) async fn open(self: &Arc<Self>, user: UserId) -> Result<Arc<UserHistory>, AppError> {
         let mut current = self.current.lock().await;
         if let Some(history) = current.as_ref().filter(|h| h.user == user) {
             return Ok(history.clone());
@@ -113,7 +128,49 @@ impl HistoryHub {
             syncing: tokio::sync::Mutex::new(SyncMemory::default()),
         });
         *current = Some(history.clone());
+        self.check_later(&history);
         Ok(history)
+    }
+
+    /// Reads the whole cache for damage once the launch is over, and if it
+    /// is damaged sets it aside, starts an empty one, says so and re-syncs,
+    /// as opening does with a file that is not a database. A cache closed
+    /// meanwhile (sign-out, another account) is left alone.
+    fn check_later(self: &Arc<Self>, history: &Arc<UserHistory>) {
+        let hub: Weak<Self> = Arc::downgrade(self);
+        let history = Arc::downgrade(history);
+        let delay = self.check_after;
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let Some(history) = history.upgrade() else {
+                return;
+            };
+            let store = history.store.clone();
+            match tokio::task::spawn_blocking(move || store.is_intact()).await {
+                Ok(Ok(false)) => {}
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "could not check the history cache");
+                    return;
+                }
+                Ok(Ok(true)) | Err(_) => return,
+            }
+            // No sync runs during the rebuild: a page fetched from the old
+            // cache's cursor must not land in the new one.
+            let _syncing = history.syncing.lock().await;
+            let store = history.store.clone();
+            let rebuilt = tokio::task::spawn_blocking(move || store.rebuild()).await;
+            let Some(hub) = hub.upgrade() else { return };
+            match rebuilt {
+                Ok(Ok(_)) => {
+                    tracing::warn!("the history cache was damaged; set aside and rebuilt");
+                    hub.notices.send_replace(Some(CacheNotice::Rebuilt));
+                    hub.bump();
+                    hub.wake();
+                }
+                Ok(Err(err)) => tracing::warn!(error = %err, "could not rebuild the history cache"),
+                Err(_) => {}
+            }
+        });
     }
 
     pub(crate) fn remote(&self) -> Option<&HistoryRemote> {

@@ -23,8 +23,8 @@ pub use chat::{ChatOptions, ChatOutcome, ChatSink};
 pub use config::{AppConfig, BillingConfig};
 pub use error::{AppError, ErrorBody, ErrorCode};
 pub use history::{
-    CacheNotice, ConversationItem, ExportFormat, ImportReport, LaunchState, MessageItem, SearchHit,
-    SnippetPart, SyncStatus,
+    CACHE_CHECK_AFTER, CacheNotice, ConversationItem, ExportFormat, ImportReport, LaunchState,
+    MessageItem, SearchHit, SnippetPart, SyncStatus,
 };
 /// The thread PDFs are read on, whose caught panics the shell keeps quiet.
 pub use native_files::PDF_THREAD_NAME;

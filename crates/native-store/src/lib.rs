@@ -11,6 +11,7 @@
 //! `spawn_blocking`. Beside the database, [`FileStore`] keeps the bytes of
 //! attached files, content-addressed, so attachments reopen offline.
 
+mod check;
 mod error;
 mod export;
 mod files;
@@ -24,6 +25,7 @@ mod search;
 mod texts;
 mod types;
 
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
@@ -59,6 +61,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// serialised on one connection and every method blocks.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// The database file; `None` for a cache in memory.
+    path: Option<PathBuf>,
     report: OpenReport,
 }
 

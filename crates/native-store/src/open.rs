@@ -1,5 +1,6 @@
-//! Opening a cache: the connection's settings, the integrity check and the
-//! recovery from a corrupt file, the backup and the schema migrations.
+//! Opening a cache: the connection's settings, the recovery from a file
+//! that is not a database, the backup and the schema migrations. The full
+//! integrity check runs later, off the launch (`check.rs`).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -22,9 +23,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// What [`Store::open`] found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenReport {
-    /// The file was corrupt or not a database. It was moved aside to
-    /// `corrupt_copy` and a fresh, empty cache created: tell the user and
-    /// re-sync from the server.
+    /// The file was not a database (its header could not be read). It was
+    /// moved aside to `corrupt_copy` and a fresh, empty cache created: tell
+    /// the user and re-sync from the server. Damage past the header is found
+    /// later, by [`Store::is_intact`].
     pub recovered_from_corruption: bool,
     /// Where the corrupt file was moved (`history.sqlite3.corrupt-<unix time>`,
     /// with its `-wal` and `-shm` beside it).
@@ -100,6 +102,7 @@ impl Store {
         }
         Ok(Store {
             conn: Mutex::new(conn),
+            path: path.map(Path::to_owned),
             report,
         })
     }
@@ -107,13 +110,13 @@ impl Store {
 
 /// Why [`connect`] failed: a corrupt file is recovered from, anything else
 /// (permissions, a full disk, a lock) is reported and the file left alone.
-enum Failure {
+pub(crate) enum Failure {
     Corrupt,
     Other(rusqlite::Error),
 }
 
 impl Failure {
-    fn into_error(self) -> StoreError {
+    pub(crate) fn into_error(self) -> StoreError {
         match self {
             // A file just created cannot be corrupt; if it is, say so
             // rather than loop.
@@ -135,20 +138,14 @@ impl From<rusqlite::Error> for Failure {
     }
 }
 
-/// Opens `path`, applies the settings and runs `PRAGMA quick_check`, which
-/// reads every page (so a truncated file is caught) but skips the slow
-/// index-to-table cross checks of `integrity_check`.
-fn connect(path: &Path) -> Result<Connection, Failure> {
+/// Opens `path` and applies the settings, which reads the file's header: a
+/// file that is not a database fails here. Damage further in is found by
+/// [`Store::is_intact`], which reads every page and so is not run here: at
+/// ~8 ms per MiB it held every launch back by the size of the cache
+/// (BENCHMARKS.md, "The cache check off the launch").
+pub(crate) fn connect(path: &Path) -> Result<Connection, Failure> {
     let conn = Connection::open(path)?;
     configure(&conn)?;
-    let mut stmt = conn.prepare("PRAGMA quick_check")?;
-    let verdict = stmt
-        .query_map([], |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(stmt);
-    if verdict != ["ok"] {
-        return Err(Failure::Corrupt);
-    }
     Ok(conn)
 }
 
@@ -156,7 +153,7 @@ fn connect(path: &Path) -> Result<Connection, Failure> {
 /// durable against application crashes and only loses the last commits on
 /// power loss in WAL mode, which a re-sync repairs. Foreign keys make
 /// deleting a conversation delete its messages (and their index entries).
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Reading the journal mode is the first access to the file's header, so
     // a file that is not a database fails here with NotADatabase.
@@ -182,7 +179,7 @@ fn backup(conn: &Connection, path: &Path, version: u32) -> Result<PathBuf> {
 /// Moves `path` and its `-wal` and `-shm` files to
 /// `<path>.corrupt-<unix time>` (with `-wal`/`-shm` beside it), so nothing
 /// of the user's is destroyed and the next open starts fresh.
-fn move_aside(path: &Path) -> Result<PathBuf> {
+pub(crate) fn move_aside(path: &Path) -> Result<PathBuf> {
     let stamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -192,10 +192,11 @@ async fn exports_write_files_and_a_backup_imports_once() {
     assert!(!native_app::ErrorBody::from(err).message.contains("missing"));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_damaged_cache_is_set_aside_said_and_rebuilt_from_the_server() {
-    let stack = Stack::start().await.expect("stack");
-    let a = first_device(&stack, "damaged@example.com").await;
+/// A device whose cache holds "Survives", synced, with its app closed
+/// (which checkpoints the WAL into the file); returns what is left of the
+/// device (its keychain and folder) and the cache file.
+async fn closed_cache(stack: &Stack, email: &str) -> (DeviceLeft, std::path::PathBuf) {
+    let a = first_device(stack, email).await;
     a.app.create_conversation("Survives").await.expect("create");
     synced(&a).await;
     let user = match a.app.auth_state() {
@@ -203,7 +204,6 @@ async fn a_damaged_cache_is_set_aside_said_and_rebuilt_from_the_server() {
         other => panic!("{other:?}"),
     };
     drop(a.app);
-
     let file = a
         .dir
         .path()
@@ -211,6 +211,23 @@ async fn a_damaged_cache_is_set_aside_said_and_rebuilt_from_the_server() {
         .join(user.to_string())
         .join("history.sqlite3");
     assert!(file.exists(), "the cache is per user at {}", file.display());
+    let left = DeviceLeft {
+        store: a.store,
+        dir: a.dir,
+    };
+    (left, file)
+}
+
+/// A device's keychain and data folder, after its app closed.
+struct DeviceLeft {
+    store: native_app::MemoryStore,
+    dir: Arc<tempfile::TempDir>,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_cache_is_set_aside_said_and_rebuilt_from_the_server() {
+    let stack = Stack::start().await.expect("stack");
+    let (a, file) = closed_cache(&stack, "damaged@example.com").await;
     std::fs::write(&file, b"this is not a database, it is garbage").expect("damage");
     let again = support::app_with(&stack, &a.store)
         .with_data_dir(a.dir.path().to_owned())
@@ -219,6 +236,39 @@ async fn a_damaged_cache_is_set_aside_said_and_rebuilt_from_the_server() {
     let mut notices = again.subscribe_cache_notices();
     assert!(again.list_conversations().await.expect("opens").is_empty());
     assert_eq!(*notices.borrow_and_update(), Some(CacheNotice::Rebuilt));
+    let status = again.sync_history().await.expect("sync");
+    assert!(matches!(status, SyncStatus::Synced { .. }), "{status:?}");
+    assert_eq!(titles_of(&again).await, vec!["Survives"]);
+}
+
+/// Damage past the file's header opens (the launch reads no more than the
+/// header) and is found by the check that runs after the launch.
+#[tokio::test(flavor = "multi_thread")]
+async fn damage_past_the_header_is_found_after_opening_and_rebuilt_from_the_server() {
+    let stack = Stack::start().await.expect("stack");
+    let (a, file) = closed_cache(&stack, "damaged-later@example.com").await;
+    let mut bytes = std::fs::read(&file).expect("cache");
+    assert!(bytes.len() > 8192, "more than the header's page");
+    bytes[4096..].fill(0xA5);
+    std::fs::write(&file, &bytes).expect("damage");
+    let again = support::app_with(&stack, &a.store)
+        .with_data_dir(a.dir.path().to_owned())
+        .expect("app")
+        .with_cache_check_after(Duration::from_millis(50))
+        .expect("app");
+    again.restore().await;
+    let mut notices = again.subscribe_cache_notices();
+    // Opening does not read the damaged pages; what the list shows before
+    // the check does not matter.
+    let _ = again.list_conversations().await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while *notices.borrow_and_update() != Some(CacheNotice::Rebuilt) {
+            notices.changed().await.expect("notices");
+        }
+    })
+    .await
+    .expect("the check found the damage and rebuilt the cache");
+    assert!(titles_of(&again).await.is_empty(), "an empty cache");
     let status = again.sync_history().await.expect("sync");
     assert!(matches!(status, SyncStatus::Synced { .. }), "{status:?}");
     assert_eq!(titles_of(&again).await, vec!["Survives"]);

@@ -211,11 +211,10 @@ fn a_file_that_is_not_a_database_is_moved_aside_and_replaced() {
     assert_eq!(store.conversations().unwrap()[0].conversation, c);
 }
 
-#[test]
-fn a_database_truncated_mid_file_is_moved_aside_and_replaced() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("history.sqlite3");
-    let store = Store::open(&path).unwrap();
+/// A cache of many pages, closed (so its WAL is checkpointed into the
+/// file); returns its length in bytes.
+fn many_pages(path: &Path) -> u64 {
+    let store = Store::open(path).expect("open");
     let c = conversation("long", 0);
     let texts: Vec<String> = (0..400)
         .map(|i| {
@@ -232,15 +231,27 @@ fn a_database_truncated_mid_file_is_moved_aside_and_replaced() {
         .collect();
     let mut batch = crate::support::batch(&[&c], &messages.iter().collect::<Vec<_>>());
     batch.cursor = Some(("messages".into(), "42".into()));
-    store.apply_remote(&batch).unwrap();
+    store.apply_remote(&batch).expect("store");
+    assert!(
+        store.is_intact().expect("check"),
+        "a sound cache passes the check"
+    );
     drop(store); // The last connection's close checkpoints the WAL into the file.
-
-    let len = std::fs::metadata(&path).unwrap().len();
+    let len = std::fs::metadata(path).expect("size").len();
     assert!(len > 100_000, "a database of many pages ({len} bytes)");
+    len
+}
+
+#[test]
+fn a_database_truncated_mid_file_is_moved_aside_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let len = many_pages(&path);
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     file.set_len(len / 2).unwrap();
     drop(file);
 
+    // The header's page count no longer matches the file: caught on open.
     let store = Store::open(&path).unwrap();
     let report = store.open_report();
     assert!(report.recovered_from_corruption);
@@ -256,6 +267,51 @@ fn a_database_truncated_mid_file_is_moved_aside_and_replaced() {
         None,
         "so the next sync starts over"
     );
+}
+
+#[test]
+fn pages_overwritten_past_the_header_fail_the_check_and_are_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let len = many_pages(&path);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = usize::try_from(len / 2).unwrap();
+    bytes[middle..middle + 16_384].fill(0xA5);
+    std::fs::write(&path, &bytes).unwrap();
+
+    // Opening reads the header only: the launch is not held back by
+    // reading every page.
+    let store = Store::open(&path).unwrap();
+    assert!(!store.open_report().recovered_from_corruption);
+    assert!(!store.is_intact().unwrap(), "the check reads every page");
+
+    let moved = store.rebuild().unwrap().expect("a file was moved aside");
+    let name = moved.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("history.sqlite3.corrupt-"), "{name}");
+    assert_eq!(std::fs::read(&moved).unwrap(), bytes, "kept as it was");
+    assert!(store.conversations().unwrap().is_empty(), "starts empty");
+    assert_eq!(
+        store.cursor("messages").unwrap(),
+        None,
+        "so the next sync starts over"
+    );
+    assert!(store.is_intact().unwrap());
+    // The same store goes on working, on the fresh file.
+    let (c, _) = synced(&store, "after the rebuild", &["kept"]);
+    drop(store);
+    let again = Store::open(&path).unwrap();
+    assert_eq!(again.conversations().unwrap()[0].conversation, c);
+}
+
+#[test]
+fn a_cache_in_memory_is_emptied_by_a_rebuild() {
+    let store = Store::open_in_memory().unwrap();
+    synced(&store, "in memory", &["gone after the rebuild"]);
+    assert!(store.is_intact().unwrap());
+    assert_eq!(store.rebuild().unwrap(), None, "no file to move");
+    assert!(store.conversations().unwrap().is_empty());
+    synced(&store, "again", &["the fresh cache works"]);
+    assert_eq!(store.conversations().unwrap().len(), 1);
 }
 
 #[test]
