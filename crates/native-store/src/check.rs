@@ -51,27 +51,25 @@ impl Store {
         // of them is still written to; an in-memory database stands in for
         // the moment between.
         drop(std::mem::replace(&mut *conn, Connection::open_in_memory()?));
-        let Some(path) = &self.path else {
-            let mut fresh = Connection::open_in_memory()?;
-            configure(&fresh)?;
-            schema::migrations().to_latest(&mut fresh)?;
-            *conn = fresh;
-            return Ok(None);
-        };
-        let moved = match move_aside(path) {
-            Ok(moved) => moved,
-            Err(err) => {
-                // Nothing moved: go on with the file as it is.
-                if let Ok(again) = connect(path) {
-                    *conn = again;
-                }
-                return Err(err);
+        let (mut fresh, moved) = match &self.path {
+            None => {
+                let fresh = Connection::open_in_memory()?;
+                configure(&fresh)?;
+                (fresh, None)
+            }
+            Some(path) => {
+                let moved = move_aside(path).inspect_err(|_| {
+                    // Nothing moved: go on with the file as it is.
+                    if let Ok(again) = connect(path) {
+                        *conn = again;
+                    }
+                })?;
+                (connect(path).map_err(Failure::into_error)?, Some(moved))
             }
         };
-        let mut fresh = connect(path).map_err(Failure::into_error)?;
         schema::migrations().to_latest(&mut fresh)?;
         *conn = fresh;
-        Ok(Some(moved))
+        Ok(moved)
     }
 }
 

@@ -23,10 +23,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// What [`Store::open`] found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenReport {
-    /// The file was not a database (its header could not be read). It was
-    /// moved aside to `corrupt_copy` and a fresh, empty cache created: tell
-    /// the user and re-sync from the server. Damage past the header is found
-    /// later, by [`Store::is_intact`].
+    /// The file was not a database, or was cut short (its header could not
+    /// be read, or no longer matches the file's length). It was moved aside
+    /// to `corrupt_copy` and a fresh, empty cache created: tell the user and
+    /// re-sync from the server. Damage past the header is found later, by
+    /// [`Store::is_intact`].
     pub recovered_from_corruption: bool,
     /// Where the corrupt file was moved (`history.sqlite3.corrupt-<unix time>`,
     /// with its `-wal` and `-shm` beside it).
