@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
 import type { LaunchState } from './lib/backend';
 import { FakeBackend, FAKE_APP_INFO } from './lib/backend-fake';
+import { Launch } from './lib/launch';
 import { locale } from './lib/i18n';
 import { theme } from './lib/theme.svelte';
 
@@ -71,12 +72,21 @@ describe('first frame', () => {
     await waitFor(() => expect(container.querySelector('[data-ready="true"]')).not.toBeNull());
     expect(screen.queryByTestId('app-name')).toBeNull();
     expect(screen.queryByText('Restoring your session…')).toBeNull();
-    expect(screen.getByTestId('font-warmup').getAttribute('aria-hidden')).toBe('true');
 
     answer({ auth: { status: 'signedOut', reason: null }, conversations: null });
     expect(await screen.findByTestId('signin-panel')).toBeTruthy();
     expect(screen.getByTestId('app-name').textContent).toBe('Native AI');
-    expect(screen.queryByTestId('font-warmup')).toBeNull();
+  });
+
+  it('takes the launch main.ts started and draws its screen without asking again', async () => {
+    const backend = new FakeBackend();
+    const ask = vi.spyOn(backend, 'launchState');
+    const launch = new Launch(backend);
+    await launch.startWithin(1000);
+    expect(launch.auth.settled).toBe(true);
+    render(App, { props: { backend, launch, launchWaitMs: 0 } });
+    expect(await screen.findByTestId('signin-panel')).toBeTruthy();
+    expect(ask).toHaveBeenCalledTimes(1);
   });
 
   it('draws the shell, restoring, when the launch state is slow', async () => {
