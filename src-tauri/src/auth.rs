@@ -29,8 +29,9 @@ impl UrlOpener for BrowserOpener {
     }
 }
 
-/// Forwards session changes to the UI, restores the keychain's session, then
-/// follows the link the app was launched with and every later one.
+/// Forwards session changes to the UI, restores the keychain's session and
+/// reads the launch state the window will ask for, then follows the link
+/// the app was launched with and every later one.
 pub fn start(handle: &AppHandle) {
     let links = handle.clone();
     handle.deep_link().on_open_url(move |event| {
@@ -43,7 +44,9 @@ pub fn start(handle: &AppHandle) {
     });
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
-        handle.state::<NativeApp>().restore().await;
+        let app = handle.state::<NativeApp>();
+        app.restore().await;
+        app.prepare_launch().await;
         if let Ok(Some(urls)) = handle.deep_link().get_current() {
             for url in urls {
                 follow_link(handle.clone(), url.to_string());

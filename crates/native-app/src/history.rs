@@ -27,7 +27,7 @@ pub use types::{
     SnippetPart, SyncStatus,
 };
 
-use crate::AppError;
+use crate::{AppError, AuthState};
 
 /// One user's open cache and what the sync remembers about it.
 pub(crate) struct UserHistory {
@@ -62,6 +62,9 @@ pub(crate) struct HistoryHub {
     notices: watch::Sender<Option<CacheNotice>>,
     /// Wakes the background loop for a sync (window focus, after a chat).
     wake: Notify,
+    /// The launch state read before the window asked for it
+    /// (`NativeApp::prepare_launch`), with the revision it was read at.
+    prepared: std::sync::Mutex<Option<(u64, LaunchState)>>,
     /// How long after opening a cache its integrity is checked.
     check_after: Duration,
 }
@@ -89,6 +92,7 @@ impl HistoryHub {
             revision: watch::channel(0).0,
             notices: watch::channel(None).0,
             wake: Notify::new(),
+            prepared: std::sync::Mutex::new(None),
             check_after: CACHE_CHECK_AFTER,
         }
     }
@@ -197,6 +201,32 @@ impl HistoryHub {
         self.revision.send_modify(|r| *r += 1);
     }
 
+    /// How many times the cached history has changed so far.
+    pub(crate) fn revision(&self) -> u64 {
+        *self.revision.borrow()
+    }
+
+    /// Keeps a launch state read at `revision` for the window's question.
+    pub(crate) fn keep_prepared(&self, revision: u64, state: LaunchState) {
+        *self.prepared_slot() = Some((revision, state));
+    }
+
+    /// The prepared launch state, once, if it still holds: read at the
+    /// current revision and for the session `auth`. Anything else is
+    /// dropped, and the caller reads afresh.
+    pub(crate) fn take_prepared(&self, auth: &AuthState) -> Option<LaunchState> {
+        let (revision, state) = self.prepared_slot().take()?;
+        (revision == self.revision() && state.auth == *auth).then_some(state)
+    }
+
+    fn prepared_slot(&self) -> std::sync::MutexGuard<'_, Option<(u64, LaunchState)>> {
+        // The slot is only ever replaced whole: a panic elsewhere cannot
+        // leave it half-written.
+        self.prepared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn publish(&self, status: SyncStatus) {
         self.status.send_replace(status);
     }
@@ -213,4 +243,44 @@ where
         .await
         .map_err(|_| AppError::Internal("a history task stopped"))?
         .map_err(AppError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn launch(auth: AuthState) -> LaunchState {
+        LaunchState {
+            auth,
+            conversations: None,
+        }
+    }
+
+    #[test]
+    fn a_prepared_launch_state_is_taken_once_while_it_holds() {
+        let hub = HistoryHub::new(None, None);
+        let signed_out = AuthState::signed_out(None);
+        hub.keep_prepared(hub.revision(), launch(signed_out.clone()));
+        assert_eq!(
+            hub.take_prepared(&signed_out),
+            Some(launch(signed_out.clone()))
+        );
+        assert_eq!(hub.take_prepared(&signed_out), None, "answered once");
+    }
+
+    #[test]
+    fn a_prepared_launch_state_is_dropped_once_the_cache_or_the_session_changed() {
+        let hub = HistoryHub::new(None, None);
+        let signed_out = AuthState::signed_out(None);
+        hub.keep_prepared(hub.revision(), launch(signed_out.clone()));
+        hub.bump();
+        assert_eq!(hub.take_prepared(&signed_out), None, "the cache changed");
+
+        hub.keep_prepared(hub.revision(), launch(signed_out));
+        assert_eq!(
+            hub.take_prepared(&AuthState::Restoring),
+            None,
+            "the session changed"
+        );
+    }
 }

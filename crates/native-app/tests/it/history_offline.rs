@@ -115,7 +115,33 @@ async fn the_launch_state_is_the_session_with_its_cached_list() {
     assert_eq!(launch.conversations, Some(listed));
 
     a.app.sign_out().await;
+    assert_signed_out_without_list(&a.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_launch_state_prepared_before_a_change_is_read_again() {
+    let stack = Stack::start().await.expect("stack");
+    let a = first_device(&stack, "prepared@example.com").await;
+    a.app.create_conversation("Avant").await.expect("create");
+    a.app.prepare_launch().await;
+    a.app.create_conversation("Après").await.expect("create");
     let launch = a.app.launch_state().await;
+    let listed = a.app.list_conversations().await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        launch.conversations,
+        Some(listed),
+        "not the list read before"
+    );
+
+    a.app.prepare_launch().await;
+    a.app.sign_out().await;
+    assert_signed_out_without_list(&a.app).await;
+}
+
+/// The launch state after a sign-out: no session, and no one's list.
+async fn assert_signed_out_without_list(app: &NativeApp) {
+    let launch = app.launch_state().await;
     assert!(
         matches!(launch.auth, AuthState::SignedOut { .. }),
         "{:?}",
