@@ -188,6 +188,7 @@ impl HistoryHub {
     /// Closes the cache (sign-out): nothing of it stays in memory.
     pub(crate) async fn close(&self) {
         *self.current.lock().await = None;
+        *self.prepared_slot() = None;
         self.status.send_replace(SyncStatus::Inactive);
         self.bump();
     }
@@ -281,6 +282,17 @@ mod tests {
             hub.take_prepared(&AuthState::Restoring),
             None,
             "the session changed"
+        );
+    }
+
+    #[tokio::test]
+    async fn closing_the_cache_forgets_the_prepared_launch_state() {
+        let hub = HistoryHub::new(None, None);
+        hub.keep_prepared(hub.revision(), launch(AuthState::signed_out(None)));
+        hub.close().await;
+        assert!(
+            hub.prepared_slot().is_none(),
+            "nothing of it stays in memory"
         );
     }
 }

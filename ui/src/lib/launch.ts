@@ -1,12 +1,12 @@
 // The launch, begun before the shell mounts. `main.ts` builds the session
 // and history models, subscribes them to their events and asks for the
-// launch state as soon as the bundle has run, then mounts the shell once the
-// answer is applied (or `waitMs` passed), so the first screen is drawn once,
-// signed in or not. Asked from the shell's `onMount` instead, the question
-// waited behind the shell's mount and its answer behind a blank first frame:
-// ~30 ms of every cold start (BENCHMARKS.md). The models subscribe before
-// the question is asked, as they did in the shell, so no session or history
-// change sent meanwhile is missed.
+// launch state as soon as the entry chunk has run, then mounts the shell
+// once the answer is applied (or `waitMs` passed), so the first screen is
+// drawn once, signed in or not. Asked from the shell's `onMount` instead,
+// the question waited behind the shell's mount and its answer behind a
+// blank first frame: ~30 ms of every cold start (BENCHMARKS.md). The
+// models subscribe before the question is asked, as they did in the shell,
+// so no session or history change sent meanwhile is missed.
 import { AuthModel } from './auth.svelte';
 import type { Backend } from './backend';
 import { HistoryModel, type HistoryOptions } from './history.svelte';
