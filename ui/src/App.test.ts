@@ -22,7 +22,7 @@ async function renderReady(backend = new FakeBackend()) {
 
 async function openAbout() {
   await fireEvent.click(screen.getByTestId('about-open'));
-  return screen.getByTestId('about-panel');
+  return screen.findByTestId('about-panel');
 }
 
 describe('shell', () => {

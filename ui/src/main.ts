@@ -8,7 +8,8 @@
 // for the whole shell to be fetched and evaluated first (~12 ms of every
 // cold start, BENCHMARKS.md), and the answer is what the first screen waits
 // for anyway. This entry holds the backend, the session and history models
-// and the styles.
+// and the styles; the shell's chunk holds the signed-in first screen, and
+// the other views are chunks of their own (lib/views.ts).
 import { mount } from 'svelte';
 import { isTauri, type Backend } from './lib/backend';
 import { tauriBackend } from './lib/backend-tauri';
@@ -41,6 +42,7 @@ void createBackend().then(async (backend) => {
   // the right one; it was waited for already, so the shell draws at once.
   const launch = new Launch(backend);
   await launch.startWithin(LAUNCH_WAIT_MS);
-  const { default: App } = await shell;
+  const { default: App, loadFirstScreen } = await shell;
+  await loadFirstScreen(launch.auth.view.kind === 'signedIn');
   mount(App, { target, props: { backend, launch, launchWaitMs: 0 } });
 });

@@ -4,6 +4,8 @@
 export const en = {
   'app.name': 'Native AI',
   'app.loadFailed': 'The app could not reach its own backend. Restart it; if this keeps happening, reinstall it.',
+  'app.viewFailed': 'This part of the app could not be loaded. Restart the app; if this keeps happening, reinstall it.',
+  'app.viewFailedClose': 'Close',
 
   'header.demo': 'Demo',
   'header.demoHint': 'Replies come from a scripted demo provider, not a real model.',

@@ -5,6 +5,8 @@ import type { Catalogue } from './en';
 export const fr = {
   'app.name': 'Native AI',
   'app.loadFailed': "L'application n'a pas pu joindre son propre moteur. Redémarrez-la ; si le problème persiste, réinstallez-la.",
+  'app.viewFailed': "Cette partie de l'application n'a pas pu être chargée. Redémarrez-la ; si le problème persiste, réinstallez-la.",
+  'app.viewFailedClose': 'Fermer',
 
   'header.demo': 'Démo',
   'header.demoHint': "Les réponses viennent d'un fournisseur de démonstration scripté, pas d'un vrai modèle.",

@@ -1,0 +1,28 @@
+// The shell's views that the signed-in first screen does not show, each a
+// chunk of its own: the sign-in screens, an open conversation and the
+// About, search, plans and link dialogs. At a cold start the launch answer
+// reaches the page only once the shell's chunk has been fetched, compiled
+// and run (BENCHMARKS.md, session 12), so what that chunk carries is on the
+// first screen's path; these are not needed for it.
+//
+// `preloadViews` fetches them all once the first screen is painted, so a
+// dialog opened later is already compiled and opens in the same frame as
+// the click; a view asked for sooner loads itself (App.svelte awaits its
+// loader). A module is fetched once whoever asks first.
+
+export const views = {
+  auth: () => import('./components/auth/AuthScreen.svelte'),
+  conversation: () => import('./components/history/ConversationView.svelte'),
+  about: () => import('./components/AboutDialog.svelte'),
+  search: () => import('./components/history/SearchDialog.svelte'),
+  plans: () => import('./components/billing/PlansDialog.svelte'),
+  link: () => import('./components/chat/LinkDialog.svelte'),
+} as const;
+
+/**
+ * Starts fetching every view. A failed fetch is not an error here: the view
+ * asks again when it is opened, and says so there if it still fails.
+ */
+export function preloadViews(): void {
+  for (const load of Object.values(views)) void load().catch(() => undefined);
+}
