@@ -13,15 +13,21 @@ export function onNextFrame(callback: () => void): () => void {
 
 /**
  * One callback once the next frame is painted: a task queued from an
- * animation-frame callback runs after that frame.
+ * animation-frame callback runs after that frame. With `frames` above 1,
+ * once that many frames have been painted, one after the other.
  */
-export function afterPaint(callback: () => void): () => void {
+export function afterPaint(callback: () => void, frames = 1): () => void {
+  let cancelRest: () => void = () => undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const cancelFrame = onNextFrame(() => {
-    timer = setTimeout(callback, 0);
+    timer = setTimeout(() => {
+      if (frames > 1) cancelRest = afterPaint(callback, frames - 1);
+      else callback();
+    }, 0);
   });
   return () => {
     cancelFrame();
     clearTimeout(timer);
+    cancelRest();
   };
 }
