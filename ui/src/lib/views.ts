@@ -5,7 +5,8 @@
 // and run (BENCHMARKS.md, session 12), so what that chunk carries is on the
 // first screen's path; these are not needed for it.
 //
-// `preloadViews` fetches them all once the first screen is painted, so a
+// `preloadViews` fetches them all once the first screen is painted (the
+// shell calls it a frame after the history's report, App.svelte), so a
 // dialog opened later is already compiled and opens in the same frame as
 // the click; a view asked for sooner loads itself (App.svelte awaits its
 // loader). A module is fetched once whoever asks first.
