@@ -16,6 +16,10 @@ import { tauriBackend } from './lib/backend-tauri';
 import { Launch, LAUNCH_WAIT_MS } from './lib/launch';
 import './lib/i18n';
 import './lib/theme.svelte';
+// The UI's typeface, bundled (see styles/theme.css); index.html preloads
+// its Latin file so the first layout finds it loaded.
+import '@fontsource-variable/inter';
+import '@fontsource-variable/inter/wght-italic.css';
 import './styles/theme.css';
 import './styles/base.css';
 import './styles/markdown.css';
