@@ -91,7 +91,7 @@ fn control_names_the_package_its_version_and_dependencies() -> Result<()> {
 }
 
 #[test]
-fn unpacked_package_has_binary_desktop_entry_and_icons() -> Result<()> {
+fn unpacked_package_has_binary_desktop_entry_icons_and_font_licence() -> Result<()> {
     let deb = deb()?;
     let root = tempfile::tempdir()?;
     // A scratch root: the files exactly as `apt install` would lay them out
@@ -106,6 +106,17 @@ fn unpacked_package_has_binary_desktop_entry_and_icons() -> Result<()> {
     check_binary(&root.path().join("usr/bin/native-desktop"))?;
     let entry = check_desktop_entry(root.path())?;
     check_icons(root.path(), &entry["Icon"])?;
+    // The UI embeds Inter, whose SIL Open Font License must travel with it.
+    let font_licence = root
+        .path()
+        .join("usr/share/doc/native-ai/fonts/Inter-OFL.txt");
+    let licence = std::fs::read_to_string(&font_licence)
+        .with_context(|| format!("no font licence at {}", font_licence.display()))?;
+    ensure!(
+        licence.contains("SIL OPEN FONT LICENSE"),
+        "{} is not the SIL Open Font License",
+        font_licence.display()
+    );
 
     let deb_bytes = std::fs::metadata(&deb)?.len();
     let unpacked_bytes = tree_size(root.path())?;
