@@ -5,8 +5,16 @@
 use std::path::PathBuf;
 
 /// The repository root (the workspace holding this crate).
+///
+/// Read from the environment `cargo run` gives the process, not only from
+/// the path compiled in: checkouts that share one `CARGO_TARGET_DIR` (CI's
+/// clean clones and the developer's tree, say) share one xtask binary, and
+/// cargo does not rebuild it when only the checkout's path changed, so the
+/// compiled-in path can name another, even deleted, checkout.
 pub fn root() -> PathBuf {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let here = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     here.parent().map(PathBuf::from).unwrap_or(here)
 }
 
