@@ -10,14 +10,31 @@
 // dialog opened later is already compiled and opens in the same frame as
 // the click; a view asked for sooner loads itself (App.svelte awaits its
 // loader). A module is fetched once whoever asks first.
+//
+// Each loader hands every caller the first call's promise (`shared`). A
+// chunk's `import()` resolves only once its stylesheet has loaded, but a
+// second `import()` of it made meanwhile does not wait: Vite's preload
+// helper sees the stylesheet's <link> already in the page and resolves as
+// soon as the module is there. A view opened while the preload's
+// stylesheet was still on its way would be drawn without its layout.
+
+/** `load`, called once: every caller gets the first call's promise, and a failed load is tried again on the next call. */
+export function shared<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () =>
+    (pending ??= load().catch((error: unknown) => {
+      pending = null;
+      throw error;
+    }));
+}
 
 export const views = {
-  auth: () => import('./components/auth/AuthScreen.svelte'),
-  conversation: () => import('./components/history/ConversationView.svelte'),
-  about: () => import('./components/AboutDialog.svelte'),
-  search: () => import('./components/history/SearchDialog.svelte'),
-  plans: () => import('./components/billing/PlansDialog.svelte'),
-  link: () => import('./components/chat/LinkDialog.svelte'),
+  auth: shared(() => import('./components/auth/AuthScreen.svelte')),
+  conversation: shared(() => import('./components/history/ConversationView.svelte')),
+  about: shared(() => import('./components/AboutDialog.svelte')),
+  search: shared(() => import('./components/history/SearchDialog.svelte')),
+  plans: shared(() => import('./components/billing/PlansDialog.svelte')),
+  link: shared(() => import('./components/chat/LinkDialog.svelte')),
 } as const;
 
 /**
