@@ -18,15 +18,7 @@
 // soon as the module is there. A view opened while the preload's
 // stylesheet was still on its way would be drawn without its layout.
 
-/** `load`, called once: every caller gets the first call's promise, and a failed load is tried again on the next call. */
-export function shared<T>(load: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | null = null;
-  return () =>
-    (pending ??= load().catch((error: unknown) => {
-      pending = null;
-      throw error;
-    }));
-}
+import { shared } from './shared';
 
 export const views = {
   auth: shared(() => import('./components/auth/AuthScreen.svelte')),
