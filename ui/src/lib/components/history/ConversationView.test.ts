@@ -5,6 +5,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeId, longConversation } from '../../fake-history-seed';
 import { locale } from '../../i18n';
+import { MAX_DRAWN_ROWS } from '../../virtual';
 import { fakeLayout, item, NOW, renderHistoryApp, waitForItems, XSS } from '../../../test/history-app';
 
 const BUDGET = fakeId('c', 2);
@@ -25,6 +26,19 @@ async function open(id: string) {
 beforeEach(() => {
   fakeLayout();
 });
+
+/** Opens a 5,000-message conversation and waits for its first rows. */
+async function openLong() {
+  const { fake } = renderHistoryApp();
+  const long = longConversation(50, NOW, 5000);
+  fake.addConversation(long);
+  fake.touch();
+  await waitForItems(5);
+  await fireEvent.click(within(item(long.id)).getByTestId('conversation-title'));
+  const view = await screen.findByTestId('conversation-view');
+  await waitFor(() => expect(within(view).queryAllByTestId('message-item').length).toBeGreaterThan(0));
+  return { long, view };
+}
 
 describe('conversation view', () => {
   it('shows the messages in order with role, pending, partial and attachment marks', async () => {
@@ -68,14 +82,7 @@ describe('conversation view', () => {
   });
 
   it('renders only a window of a 5,000-message conversation', async () => {
-    const { fake } = renderHistoryApp();
-    const long = longConversation(50, NOW, 5000);
-    fake.addConversation(long);
-    fake.touch();
-    await waitForItems(5);
-    await fireEvent.click(within(item(long.id)).getByTestId('conversation-title'));
-    const view = await screen.findByTestId('conversation-view');
-    await waitFor(() => expect(within(view).queryAllByTestId('message-item').length).toBeGreaterThan(0));
+    const { long, view } = await openLong();
     expect(within(view).getAllByTestId('message-item').length).toBeLessThan(60);
     // It opens at the end of the conversation, in order.
     const last = long.messages[4999]!;
@@ -86,6 +93,15 @@ describe('conversation view', () => {
     expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
     expect(screen.getByTestId('conversation-heading').textContent).toBe('Counting to 5000');
     expect(view.textContent).toContain('5,000 messages');
+  });
+
+  it('draws a bounded number of rows even when its scroller is as tall as every message', async () => {
+    // The page hang's layout (BENCHMARKS.md): a viewport that covers the whole conversation.
+    fakeLayout(480_032, 60);
+    const { long, view } = await openLong();
+    const drawn = within(view).getAllByTestId('message-item');
+    expect(drawn.length).toBe(MAX_DRAWN_ROWS);
+    expect(drawn[0]!.dataset['id']).toBe(long.messages[0]!.id);
   });
 
   it('exports as Markdown and JSON through the save dialog, with a result toast', async () => {
