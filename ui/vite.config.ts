@@ -26,6 +26,12 @@ export default defineConfig({
     sourcemap: tauriDebug,
     // Inlined assets would become data: URLs; keep every asset a file.
     assetsInlineLimit: 0,
+    // All the CSS in one stylesheet, which index.html loads before the
+    // first paint. Split per chunk, a lazily loaded view's stylesheet came
+    // with its `import()`, and a view was once seen drawn before its sheet
+    // applied: the long conversation laid out unbounded (BENCHMARKS.md,
+    // "The page hang", sessions 15-16). One sheet leaves no such race.
+    cssCodeSplit: false,
     // The reply renderer (markdown-it, KaTeX, highlight.js, DOMPurify) is one
     // lazily loaded chunk of ~750 KB, fetched from disk after sign-in; the
     // startup chunk stays small.

@@ -11,12 +11,11 @@
 // the click; a view asked for sooner loads itself (App.svelte awaits its
 // loader). A module is fetched once whoever asks first.
 //
-// Each loader hands every caller the first call's promise (`shared`). A
-// chunk's `import()` resolves only once its stylesheet has loaded, but a
-// second `import()` of it made meanwhile does not wait: Vite's preload
-// helper sees the stylesheet's <link> already in the page and resolves as
-// soon as the module is there. A view opened while the preload's
-// stylesheet was still on its way would be drawn without its layout.
+// Each loader hands every caller the first call's promise (`shared`), so a
+// view opened while its preload is on its way waits for that one fetch.
+// The views carry no stylesheet of their own: all the CSS is in the one
+// sheet index.html loads (vite.config.ts, `cssCodeSplit`), so a view is
+// never drawn before its styles.
 
 import { shared } from './shared';
 

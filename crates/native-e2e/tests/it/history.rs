@@ -130,6 +130,22 @@ async fn history_is_readable_and_searchable_with_the_backend_stopped() -> anyhow
         "the hit's message {message_id} is on screen"
     );
     app.screenshot("history-offline-conversation").await?;
+    // The views loaded on demand (search, the conversation) brought no
+    // stylesheet of their own: all the CSS is the one sheet the page loads
+    // before its first paint, so no view is drawn before its styles
+    // (vite.config.ts, `cssCodeSplit`).
+    let sheets = app
+        .client
+        .execute(
+            "return [...document.styleSheets].map((s) => s.href);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        sheets.as_array().map(Vec::len),
+        Some(1),
+        "stylesheets: {sheets}"
+    );
     app.close().await?;
     Ok(())
 }
