@@ -89,6 +89,24 @@ describe('first frame', () => {
     expect(ask).toHaveBeenCalledTimes(1);
   });
 
+  it('asks for what the first screen does not show only once that screen is painted', async () => {
+    const frames: FrameRequestCallback[] = [];
+    vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => frames.push(callback));
+    const backend = new FakeBackend();
+    const quota = vi.spyOn(backend, 'quota');
+    await backend.auth.signUp('first@example.com', 'correct horse battery');
+    const launch = new Launch(backend);
+    await launch.startWithin(1000);
+    render(App, { props: { backend, launch, launchWaitMs: 0 } });
+    expect(await screen.findByTestId('new-chat')).toBeTruthy();
+    expect(backend.calls).toEqual({ appInfo: 0, serverStatus: 0 });
+    expect(quota).not.toHaveBeenCalled();
+
+    for (const frame of frames.splice(0)) frame(performance.now());
+    await waitFor(() => expect(backend.calls).toEqual({ appInfo: 1, serverStatus: 1 }));
+    await waitFor(() => expect(quota).toHaveBeenCalledTimes(1));
+  });
+
   it('draws the shell, restoring, when the launch state is slow', async () => {
     const { backend } = heldLaunch();
     render(App, { props: { backend, launchWaitMs: 20 } });
