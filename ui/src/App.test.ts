@@ -1,13 +1,18 @@
 // The shell over the in-memory Backend: readiness, header, the About panel
 // (info, server status, unreachable state), and the settings.
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
 import type { LaunchState } from './lib/backend';
 import { FakeBackend, FAKE_APP_INFO } from './lib/backend-fake';
+import { conversation } from './lib/fake-history-seed';
 import { Launch } from './lib/launch';
+import { resetHistoryMarkForTests } from './lib/startup-mark';
 import { locale } from './lib/i18n';
 import { theme } from './lib/theme.svelte';
+import { recordCalls } from './test/calls';
+import { SIGNED_IN_STATE } from './test/history-app';
 
 afterEach(() => {
   locale.setPreference('system');
@@ -105,6 +110,49 @@ describe('first frame', () => {
     for (const frame of frames.splice(0)) frame(performance.now());
     await waitFor(() => expect(backend.calls).toEqual({ appInfo: 1, serverStatus: 1 }));
     await waitFor(() => expect(quota).toHaveBeenCalledTimes(1));
+  });
+
+  /** Signed in, with a history long enough for the virtual list, launched as main.ts does it. */
+  async function launchedLongHistory() {
+    const conversations = Array.from({ length: 300 }, (_, i) =>
+      conversation(100 + i, `Conversation ${i}`, new Date(Date.now() - i * 60_000), []),
+    );
+    const backend = new FakeBackend({ auth: { initial: SIGNED_IN_STATE }, history: { conversations } });
+    const launch = new Launch(backend);
+    await launch.startWithin(1000);
+    return { backend, launch };
+  }
+
+  it('draws the cached history, rows included, in the mount itself', async () => {
+    const { backend, launch } = await launchedLongHistory();
+    // Svelte's own mount, as main.ts does it: no effect has run yet, so
+    // this is what the first pass drew, before any redraw could.
+    const target = document.body.appendChild(document.createElement('div'));
+    const app = mount(App, { target, props: { backend, launch, launchWaitMs: 0 } });
+    try {
+      expect(within(target).getByTestId('conversation-list').dataset['state']).toBe('ready');
+      expect(within(target).queryAllByTestId('conversation-item').length).toBeGreaterThan(10);
+    } finally {
+      flushSync(() => unmount(app));
+      target.remove();
+    }
+  });
+
+  it('sends the startup report ahead of what it asks once the first frame is painted', async () => {
+    resetHistoryMarkForTests();
+    const frames: FrameRequestCallback[] = [];
+    vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => frames.push(callback));
+    const { backend, launch } = await launchedLongHistory();
+    const sent = recordCalls(backend, ['historyVisible', 'appInfo', 'serverStatus', 'quota']);
+    render(App, { props: { backend, launch, launchWaitMs: 0 } });
+    await screen.findAllByTestId('conversation-item');
+    expect(sent).toEqual([]);
+
+    // The app's main thread answers requests in order: one queued ahead of
+    // the report delayed the launch's figure by its own handling.
+    for (const frame of frames.splice(0)) frame(performance.now());
+    await waitFor(() => expect(sent).toHaveLength(4));
+    expect(sent[0]).toBe('historyVisible');
   });
 
   it('draws the shell, restoring, when the launch state is slow', async () => {

@@ -216,6 +216,8 @@ export class HistoryModel {
     if (this.list.kind !== 'ready') this.list = { kind: 'loading' };
     const seeded = this.#seeded;
     this.#seeded = null;
+    // The seeded list is applied in the same task, not after an `await`,
+    // so a user set before the shell mounts has the list ready for it.
     const result: Outcome<ConversationItem[]> =
       seeded !== null && seeded.user === user
         ? { status: 'ok', data: seeded.items }

@@ -1,11 +1,12 @@
 // The launch `main.ts` starts before the shell mounts: the models subscribe
 // before the question is asked, the question is asked once, the wait is
-// bounded, an early session change still wins, and the answer's cached list
-// seeds the history without another call.
+// bounded, an early session change still wins, and the history is on the
+// session's user with the answer's cached list, without another call.
 import { describe, expect, it, vi } from 'vitest';
 import type { AuthState, LaunchState, Profile } from './backend';
 import { FakeBackend } from './backend-fake';
 import { Launch } from './launch';
+import { recordCalls } from '../test/calls';
 import { NOW, seed } from '../test/history-app';
 
 const ADA = { email: 'ada@example.com', password: 'analytical-engine' };
@@ -32,14 +33,7 @@ function holdLaunchState(backend: FakeBackend) {
 describe('Launch', () => {
   it('subscribes the session and the history before it asks, and asks once', async () => {
     const { backend, launch } = setup();
-    const order: string[] = [];
-    for (const name of ['onAuthChanged', 'onHistoryChanged', 'onSyncChanged', 'launchState'] as const) {
-      const original = backend[name].bind(backend) as (...args: unknown[]) => unknown;
-      vi.spyOn(backend, name).mockImplementation(((...args: unknown[]) => {
-        order.push(name);
-        return original(...args);
-      }) as never);
-    }
+    const order = recordCalls(backend, ['onAuthChanged', 'onHistoryChanged', 'onSyncChanged', 'launchState']);
     const first = launch.start();
     expect(launch.start()).toBe(first);
     await launch.startWithin(1000);
@@ -78,14 +72,27 @@ describe('Launch', () => {
     launch.stop();
   });
 
-  it("seeds the history's first load with the answer's cached list", async () => {
+  it("has the history on the session's user, with the answer's cached list, once the answer is in", async () => {
     const { backend, launch } = setup();
+    const list = vi.spyOn(backend, 'listConversations');
     await launch.start();
-    const asked = backend.history.calls.listConversations;
-    launch.history.setUser(USER.id);
-    await vi.waitFor(() => expect(launch.history.list.kind).toBe('ready'));
+    // Ready without a further await: the shell mounted now draws the list.
+    expect(launch.history.user).toBe(USER.id);
+    expect(launch.history.list.kind).toBe('ready');
     expect(launch.history.conversations.map((c) => c.id)).toHaveLength(seed().length);
-    expect(backend.history.calls.listConversations).toBe(asked);
+    // The shell's own effect then finds it on this user and asks nothing.
+    launch.history.setUser(USER.id);
+    expect(list).not.toHaveBeenCalled();
+    launch.stop();
+  });
+
+  it('leaves the history without a user when the answer is signed out', async () => {
+    const { backend, launch } = setup({ status: 'signedOut', reason: null });
+    const list = vi.spyOn(backend, 'listConversations');
+    await launch.start();
+    expect(launch.history.user).toBeNull();
+    expect(launch.history.list.kind).toBe('idle');
+    expect(list).not.toHaveBeenCalled();
     launch.stop();
   });
 });
