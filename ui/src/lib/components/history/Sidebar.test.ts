@@ -2,6 +2,7 @@
 // mark, inline rename, delete with its undo toast, the empty state, the
 // sync line with Retry, and export/import in the settings area.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
+import { tick } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { conversation, fakeId } from '../../fake-history-seed';
 import { locale } from '../../i18n';
@@ -33,6 +34,12 @@ async function scrollToEnd(title: string) {
 afterEach(() => {
   locale.setPreference('system');
 });
+
+/** A row's action button, which exists once the pointer is over the row. */
+async function action(id: string, testId: 'rename-conversation' | 'delete-conversation'): Promise<HTMLElement> {
+  await fireEvent.pointerEnter(item(id));
+  return within(item(id)).getByTestId(testId);
+}
 
 describe('conversation list', () => {
   it('groups conversations by last activity, with their titles and pending state', async () => {
@@ -101,6 +108,37 @@ describe('conversation list', () => {
   });
 });
 
+describe('row actions', () => {
+  it('exist while a row is pointed at, holds the focus, or is open, and Tab reaches them', async () => {
+    renderHistoryApp();
+    await waitForItems(4);
+    expect(screen.queryAllByTestId('conversation-actions')).toHaveLength(0);
+
+    await fireEvent.pointerEnter(item(LYON));
+    expect(within(item(LYON)).getByTestId('rename-conversation').getAttribute('aria-label')).toBe('Rename “Trip to Lyon”');
+    await fireEvent.pointerLeave(item(LYON));
+    expect(within(item(LYON)).queryByTestId('conversation-actions')).toBeNull();
+
+    // Focus on the row's button brings them, next in the Tab order.
+    const open = within(item(LYON)).getByRole('button', { name: 'Trip to Lyon' });
+    open.focus();
+    await tick();
+    const rename = within(item(LYON)).getByTestId('rename-conversation');
+    expect(open.compareDocumentPosition(rename) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    rename.focus();
+    await tick();
+    expect(document.activeElement).toBe(rename);
+    (document.activeElement as HTMLElement).blur();
+    await tick();
+    expect(screen.queryAllByTestId('conversation-actions')).toHaveLength(0);
+
+    await fireEvent.click(open);
+    (document.activeElement as HTMLElement).blur();
+    await waitFor(() => expect(within(item(LYON)).getByTestId('conversation-actions')).toBeTruthy());
+    expect(screen.queryAllByTestId('conversation-actions')).toHaveLength(1);
+  });
+});
+
 describe('rename', () => {
   it('renames on double-click and Enter', async () => {
     const { fake } = renderHistoryApp();
@@ -119,7 +157,7 @@ describe('rename', () => {
   it('cancels with Escape without calling the backend', async () => {
     const { fake } = renderHistoryApp();
     await waitForItems(4);
-    await fireEvent.click(within(item(LYON)).getByTestId('rename-conversation'));
+    await fireEvent.click(await action(LYON, 'rename-conversation'));
     const input = screen.getByTestId('rename-input');
     await fireEvent.input(input, { target: { value: 'Something else' } });
     await fireEvent.keyDown(input, { key: 'Escape' });
@@ -151,7 +189,7 @@ describe('delete with undo', () => {
   it('hides the conversation at once and sends nothing when undone', async () => {
     const { fake } = renderHistoryApp({ model: { undoMs: 80 } });
     await waitForItems(4);
-    await fireEvent.click(within(item(LYON)).getByTestId('delete-conversation'));
+    await fireEvent.click(await action(LYON, 'delete-conversation'));
     expect(screen.getAllByTestId('conversation-item').map((el) => el.dataset['id'])).not.toContain(LYON);
     const toast = screen.getByTestId('undo-toast');
     expect(toast.textContent).toContain('“Trip to Lyon” deleted.');
@@ -166,7 +204,7 @@ describe('delete with undo', () => {
   it('deletes when the toast expires', async () => {
     const { fake } = renderHistoryApp({ model: { undoMs: 80 } });
     await waitForItems(4);
-    await fireEvent.click(within(item(LYON)).getByTestId('delete-conversation'));
+    await fireEvent.click(await action(LYON, 'delete-conversation'));
     expect(fake.calls.deleteConversation).toBe(0);
     await waitFor(() => expect(screen.queryByTestId('undo-toast')).toBeNull());
     await waitFor(() => expect(fake.calls.deleteConversation).toBe(1));
@@ -177,7 +215,7 @@ describe('delete with undo', () => {
   it('deletes at once when the toast is dismissed, and with the Delete key', async () => {
     const { fake } = renderHistoryApp();
     await waitForItems(4);
-    await fireEvent.click(within(item(LYON)).getByTestId('delete-conversation'));
+    await fireEvent.click(await action(LYON, 'delete-conversation'));
     await fireEvent.click(screen.getByTestId('undo-dismiss'));
     await waitFor(() => expect(fake.calls.deleteConversation).toBe(1));
 
@@ -194,7 +232,7 @@ describe('sign-out', () => {
   it('carries out a delete waiting for its undo window before signing out', async () => {
     const { backend, fake } = renderHistoryApp();
     await waitForItems(4);
-    await fireEvent.click(within(item(LYON)).getByTestId('delete-conversation'));
+    await fireEvent.click(await action(LYON, 'delete-conversation'));
     const order: string[] = [];
     const deleteConversation = fake.deleteConversation.bind(fake);
     fake.deleteConversation = (id) => (order.push('delete'), deleteConversation(id));
