@@ -152,8 +152,11 @@ impl NativeApp {
     /// the end point the startup benchmark reads without a WebDriver session
     /// (`crates/native-e2e/benches/startup`). `page_ms` counts from the
     /// page's navigation start; it is the page's own word and only logged.
+    /// The window calls it once the history is drawn (its rows, or that it
+    /// has none), which lets the background loop's first sync run.
     pub fn record_history_visible(&self, page_ms: u32) {
         tracing::info!(page_ms, "history visible");
+        self.history.mark_shown();
     }
 
     pub(crate) fn config(&self) -> &AppConfig {

@@ -67,12 +67,28 @@ pub(crate) struct HistoryHub {
     prepared: std::sync::Mutex<Option<(u64, LaunchState)>>,
     /// How long after opening a cache its integrity is checked.
     check_after: Duration,
+    /// Turns true once the window has shown the history it was launched
+    /// with (`NativeApp::record_history_visible`): the background loop's
+    /// first sync waits for it (`FIRST_SYNC_WAIT`).
+    shown: watch::Sender<bool>,
 }
 
 /// When an opened cache's pages are all read for damage
 /// (`Store::is_intact`): well after the launch, whose window it would
 /// otherwise compete with for the CPU (~8 ms per MiB of cache).
 pub const CACHE_CHECK_AFTER: Duration = Duration::from_secs(5);
+
+/// The longest the background loop's first sync waits for the window to
+/// show the cached history. A launch's first sync used to run while
+/// WebKit's processes started and the page drew its first screen: its
+/// requests, the server's work on a machine that hosts it, and the
+/// status changes sent to the page took the CPU that screen needed, for
+/// a sync the screen never waits for (it is drawn from the cache). With
+/// the sync after the first screen, a launch showed its history ~35 ms
+/// sooner inside the page (BENCHMARKS.md, session 19). A window that
+/// never reports (it failed to load, or shows another screen) delays the
+/// sync by this much at most.
+pub(crate) const FIRST_SYNC_WAIT: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for HistoryHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,6 +110,7 @@ impl HistoryHub {
             wake: Notify::new(),
             prepared: std::sync::Mutex::new(None),
             check_after: CACHE_CHECK_AFTER,
+            shown: watch::channel(false).0,
         }
     }
 
@@ -191,6 +208,18 @@ impl HistoryHub {
         *self.prepared_slot() = None;
         self.status.send_replace(SyncStatus::Inactive);
         self.bump();
+    }
+
+    /// Notes that the window shows the history: the first sync may run.
+    pub(crate) fn mark_shown(&self) {
+        self.shown.send_replace(true);
+    }
+
+    /// Returns once the window has shown the history, or after `FIRST_SYNC_WAIT`.
+    pub(crate) async fn until_shown(&self) {
+        let mut shown = self.shown.subscribe();
+        // Shown or out of time, the wait is over either way.
+        let _ = tokio::time::timeout(FIRST_SYNC_WAIT, shown.wait_for(|s| *s)).await;
     }
 
     /// Asks the background loop for a sync soon.

@@ -2,12 +2,13 @@
 // It is a mark on the page's performance timeline (benchmarks read it back
 // through WebDriver) and a report to the backend once that frame is painted
 // (the app logs it; `crates/native-e2e/benches/startup` reads that log line
-// to time a launch without any WebDriver session). Both cost next to nothing
-// and show nothing, so they ship in every build.
+// to time a launch without any WebDriver session; the app also starts its
+// first sync on it). Both cost next to nothing and show nothing, so they ship
+// in every build.
 
 import { afterPaint } from './frames';
 
-/** The first moment the conversation list holds rows in the DOM. */
+/** The first moment the conversation list holds its rows (or says it has none) in the DOM. */
 export const HISTORY_VISIBLE = 'native:history-visible';
 
 let historyMarked = false;

@@ -244,6 +244,12 @@ impl NativeApp {
     /// closes it on sign-out, syncs on request, and retries a failed sync
     /// with backoff (which is also how a reconnection is noticed).
     pub async fn run_history_sync(&self) {
+        // The launch's history is drawn from the cache; its first sync waits
+        // until the window shows it (see `FIRST_SYNC_WAIT`). It then carries
+        // the syncs asked for meanwhile: the window's first focus asks for
+        // one as it appears.
+        self.history.until_shown().await;
+        let _ = tokio::time::timeout(Duration::ZERO, self.history.wake.notified()).await;
         let mut auth = self.subscribe_auth();
         let mut failures = 0u32;
         let mut last_user = None;

@@ -5,6 +5,7 @@ mod chat;
 mod chat_attachments;
 mod chat_support;
 mod history_attachments;
+mod history_launch;
 mod history_offline;
 mod history_support;
 mod history_sync;

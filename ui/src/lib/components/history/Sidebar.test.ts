@@ -3,9 +3,10 @@
 // sync line with Retry, and export/import in the settings area.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { conversation, fakeId } from '../../fake-history-seed';
 import { locale } from '../../i18n';
+import { resetHistoryMarkForTests } from '../../startup-mark';
 import { fakeSidebarLayout, item, renderHistoryApp, waitForItems } from '../../../test/history-app';
 
 const LYON = fakeId('c', 1);
@@ -95,6 +96,14 @@ describe('conversation list', () => {
     const empty = await screen.findByTestId('history-empty');
     expect(empty.textContent).toContain('Aucune conversation pour le moment.');
     expect(screen.queryAllByTestId('conversation-item')).toHaveLength(0);
+  });
+
+  it('reports an empty history as drawn, as it does rows: the app starts its first sync on that report', async () => {
+    resetHistoryMarkForTests();
+    const { backend } = renderHistoryApp({ history: { conversations: [] } });
+    const reported = vi.spyOn(backend, 'historyVisible');
+    await screen.findByTestId('history-empty');
+    await waitFor(() => expect(reported).toHaveBeenCalledTimes(1));
   });
 
   it('picks up conversations that arrive with historyChanged', async () => {
