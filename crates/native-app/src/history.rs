@@ -227,6 +227,12 @@ impl HistoryHub {
         self.wake.notify_one();
     }
 
+    /// Takes a sync request made since the loop last waited for one, if
+    /// any: the sync about to run carries it.
+    pub(crate) async fn take_wake(&self) {
+        let _ = tokio::time::timeout(Duration::ZERO, self.wake.notified()).await;
+    }
+
     pub(crate) fn bump(&self) {
         self.revision.send_modify(|r| *r += 1);
     }

@@ -249,7 +249,7 @@ impl NativeApp {
         // the syncs asked for meanwhile: the window's first focus asks for
         // one as it appears.
         self.history.until_shown().await;
-        let _ = tokio::time::timeout(Duration::ZERO, self.history.wake.notified()).await;
+        self.history.take_wake().await;
         let mut auth = self.subscribe_auth();
         let mut failures = 0u32;
         let mut last_user = None;
@@ -291,7 +291,7 @@ impl NativeApp {
                             // The sync about to run carries the requests
                             // made while it waited; without this, the one
                             // stored meanwhile would cause a second sync.
-                            let _ = tokio::time::timeout(Duration::ZERO, self.history.wake.notified()).await;
+                            self.history.take_wake().await;
                         }
                     }
                 }
