@@ -49,6 +49,16 @@ fn control_field(deb: &Path, name: &str) -> Result<String> {
     Ok(value.trim().to_owned())
 }
 
+/// The package names in Depends. Version constraints, if any, follow the
+/// name: "libgtk-3-0 (>= 3.24)".
+fn depends(deb: &Path) -> Result<Vec<String>> {
+    Ok(control_field(deb, "Depends")?
+        .split(',')
+        .filter_map(|d| d.split_whitespace().next())
+        .map(str::to_owned)
+        .collect())
+}
+
 /// Whether a tool is on PATH (it starts at all).
 fn tool_exists(name: &str) -> bool {
     Command::new(name).arg("--help").output().is_ok()
@@ -71,16 +81,11 @@ fn control_names_the_package_its_version_and_dependencies() -> Result<()> {
     // workspace: a release bumps both.
     assert_eq!(control_field(&deb, "Version")?, env!("CARGO_PKG_VERSION"));
     assert_eq!(control_field(&deb, "Architecture")?, debian_arch());
-    let depends = control_field(&deb, "Depends")?;
-    // Version constraints, if any, follow the name: "libgtk-3-0 (>= 3.24)".
-    let names: Vec<&str> = depends
-        .split(',')
-        .filter_map(|d| d.split_whitespace().next())
-        .collect();
+    let names = depends(&deb)?;
     for needed in ["libwebkit2gtk-4.1-0", "libgtk-3-0"] {
         assert!(
-            names.contains(&needed),
-            "Depends does not list {needed}: {depends}"
+            names.iter().any(|name| name == needed),
+            "Depends does not list {needed}: {names:?}"
         );
     }
     ensure!(
@@ -103,7 +108,9 @@ fn unpacked_package_has_binary_desktop_entry_icons_and_font_licence() -> Result<
             .arg(root.path()),
     )?;
 
-    check_binary(&root.path().join("usr/bin/native-desktop"))?;
+    let binary = root.path().join("usr/bin/native-desktop");
+    check_binary(&binary)?;
+    check_speech_voice_link(&binary, &deb)?;
     let entry = check_desktop_entry(root.path())?;
     check_icons(root.path(), &entry["Icon"])?;
     // The UI embeds Inter, whose SIL Open Font License must travel with it.
@@ -214,6 +221,32 @@ fn check_binary(binary: &Path) -> Result<()> {
         libraries.contains("libwebkit2gtk-4.1"),
         "the binary does not link WebKitGTK 4.1, which Depends names: {libraries}"
     );
+    Ok(())
+}
+
+/// `src-tauri/build.rs` links flite's voice library, which WebKitGTK uses,
+/// among the binary's own libraries when WebKit's library folder has it (a
+/// launch-time saving in the dynamic loader). The binary calls nothing in
+/// it, so only Depends makes sure a user's machine has it.
+fn check_speech_voice_link(binary: &Path, deb: &Path) -> Result<()> {
+    const VOICE: &str = "libflite_cmu_time_awb.so.1";
+    let dynamic = stdout_of(Command::new("readelf").arg("-d").arg(binary))?;
+    let linked = dynamic.contains(&format!("[{VOICE}]"));
+    let libdir =
+        stdout_of(Command::new("pkg-config").args(["--variable=libdir", "webkit2gtk-4.1"]))?;
+    let beside_webkit = Path::new(libdir.trim()).join(VOICE).exists();
+    ensure!(
+        linked == beside_webkit,
+        "the binary links {VOICE}: {linked}; WebKit's folder {} has it: {beside_webkit}",
+        libdir.trim()
+    );
+    if linked {
+        let names = depends(deb)?;
+        ensure!(
+            names.iter().any(|name| name == "libflite1"),
+            "the binary links {VOICE}, but Depends does not list libflite1: {names:?}"
+        );
+    }
     Ok(())
 }
 
