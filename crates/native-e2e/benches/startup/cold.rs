@@ -12,6 +12,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -107,8 +108,11 @@ pub async fn app(setup: &Setup, app: &Path) -> Result<Cold> {
         .take_stdout()
         .context("the app's output was not piped")?;
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&log);
     // Reads every line until the app exits, so the app never blocks on a
-    // full pipe after the report.
+    // full pipe after the report. The lines before the report are kept: a
+    // launch that never reports is explained by nothing else.
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines() {
@@ -117,14 +121,26 @@ pub async fn app(setup: &Setup, app: &Path) -> Result<Cold> {
                 && let Some(tx) = tx.take()
             {
                 let _ = tx.send((Instant::now(), page_ms));
+            } else if tx.is_some() {
+                kept.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(line);
             }
         }
     });
-    let (at, page_ms) = tokio::time::timeout(WITHIN, rx)
-        .await
-        .context("the app never logged the history visible within 60 s")?
-        .context("the app exited before it showed the history")?;
+    let report = match tokio::time::timeout(WITHIN, rx).await {
+        Ok(Ok(report)) => Ok(report),
+        Ok(Err(_)) => Err("the app exited before it showed the history"),
+        Err(_) => Err("the app never logged the history visible within 60 s"),
+    };
     drop(launched);
+    let (at, page_ms) = report.map_err(|what| {
+        let lines = log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .join("\n");
+        anyhow::anyhow!("{what}; the app's log until then:\n{lines}")
+    })?;
     Ok(Cold {
         start_ms: ms(started, at),
         page_ms: f64::from(page_ms),
