@@ -28,12 +28,15 @@ pub fn run() {
     linux_env::apply_webkit_workarounds();
     init_tracing();
     let builder = specta_builder();
+    let invoke_handler = builder.invoke_handler();
     let result = tauri::Builder::default()
         // Must be the first plugin: a second launch focuses this window and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             commands::focus_main_window(app);
         }))
         .plugin(tauri_plugin_deep_link::init())
+        // Right after deep-link, whose links `auth::start` follows.
+        .plugin(facade_plugin(builder))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         // Its size and place are restored, its visibility is not: the window
@@ -43,19 +46,14 @@ pub fn run() {
                 .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
                 .build(),
         )
-        .invoke_handler(builder.invoke_handler())
+        .invoke_handler(invoke_handler)
         .on_page_load(|webview, load| {
             if load.event() == tauri::webview::PageLoadEvent::Finished {
                 show_window(&webview.window());
             }
         })
-        .setup(move |app| {
-            // Built here, not before: the data folder comes from Tauri's
-            // path resolver. Commands cannot run before setup returns.
-            app.manage(build_facade(app.path().app_data_dir().ok()));
-            builder.mount_events(app);
+        .setup(|app| {
             register_link_scheme(app.handle());
-            auth::start(app.handle());
             history::start(app.handle());
             billing::start(app.handle());
             attachments::start(app.handle());
@@ -77,6 +75,28 @@ pub fn run() {
         tracing::error!(error = %err, "the app stopped with an error");
         std::process::exit(1);
     }
+}
+
+/// Builds the facade and starts restoring the session as a plugin, not in
+/// the setup hook: Tauri sets its plugins up before it creates the
+/// config's window, and the setup hook runs after, 100-180 ms after
+/// `run()`. Started here, the keychain read and the launch state's read
+/// (`auth::start`) run on the idle second core while the window and
+/// WebKit's processes are being created, instead of racing the page for
+/// its first question (BENCHMARKS.md, "The restore before the window").
+/// The facade is built here, not before `run`: the data folder comes from
+/// Tauri's path resolver. Commands cannot run before setup returns.
+fn facade_plugin(
+    events: tauri_specta::Builder<tauri::Wry>,
+) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    tauri::plugin::Builder::new("native-facade")
+        .setup(move |app, _api| {
+            app.manage(build_facade(app.path().app_data_dir().ok()));
+            events.mount_events(app);
+            auth::start(app);
+            Ok(())
+        })
+        .build()
 }
 
 /// Shows the main window, which is created hidden (`tauri.conf.json`) and
