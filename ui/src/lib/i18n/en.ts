@@ -239,6 +239,8 @@ export const en = {
   'settings.theme.dark': 'Dark',
 
   'auth.restoring': 'Restoring your session…',
+  'auth.restoringSlow':
+    'This is taking longer than usual. If your system keychain asks for its password, unlock it there.',
   'auth.email': 'E-mail',
   'auth.emailPlaceholder': 'you@example.com',
   'auth.password': 'Password',

@@ -241,6 +241,8 @@ export const fr = {
   'settings.theme.dark': 'Sombre',
 
   'auth.restoring': 'Restauration de votre session…',
+  'auth.restoringSlow':
+    "Cela prend plus de temps que d'habitude. Si le trousseau de votre système demande son mot de passe, déverrouillez-le.",
   'auth.email': 'E-mail',
   'auth.emailPlaceholder': 'vous@exemple.fr',
   'auth.password': 'Mot de passe',

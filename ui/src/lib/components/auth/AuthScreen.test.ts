@@ -1,10 +1,12 @@
-// The sign-in screen inside the App, over the in-memory fake: signing in,
+// The sign-in screen inside the App, over the in-memory fake: restoring (and
+// its hint once it takes long), signing in,
 // the localized error for a wrong password, client-side validation (no call
 // made), the session-expired banner, switching screens, and OAuth.
 import { screen, waitFor } from '@testing-library/svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADA, click, enter, fillAndSubmit, renderApp, SIGNED_IN, submit } from '../../../test/auth-app';
 import { locale, translate } from '../../i18n';
+import { SLOW_RESTORE_MS } from './AuthScreen.svelte';
 
 afterEach(() => {
   locale.setPreference('system');
@@ -34,6 +36,29 @@ describe('sign in', () => {
     expect(screen.queryByTestId('auth-signin-form')).toBeNull();
     fake.emit(SIGNED_IN);
     expect((await screen.findByTestId('signed-in-email')).textContent).toBe(ADA.email);
+  });
+
+  it('says what it may be waiting for once restoring takes long, until the session is known', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { fake } = renderApp({ initial: { status: 'restoring' } });
+      await vi.advanceTimersByTimeAsync(SLOW_RESTORE_MS - 100);
+      expect(screen.getByTestId('auth-restoring')).toBeTruthy();
+      expect(screen.queryByTestId('auth-restoring-slow')).toBeNull();
+
+      await vi.advanceTimersByTimeAsync(200);
+      const hint = screen.getByTestId('auth-restoring-slow');
+      expect(hint.textContent?.trim()).toBe(translate('en', 'auth.restoringSlow'));
+      // Inside the status region, so a screen reader announces it.
+      expect(screen.getByTestId('auth-restoring').contains(hint)).toBe(true);
+
+      fake.emit(SIGNED_IN);
+      await vi.advanceTimersByTimeAsync(0);
+      expect((await screen.findByTestId('signed-in-email')).textContent).toBe(ADA.email);
+      expect(screen.queryByTestId('auth-restoring-slow')).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shows the English message for a wrong password, not the backend text', async () => {
