@@ -177,9 +177,16 @@ function poke(root: Element): void {
   }
 }
 
-/** Lets what a poke started run: jsdom follows javascript: links on a timer. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 10));
+/**
+ * Lets what a poke started run. jsdom follows a javascript: link in two
+ * chained zero-delay timers (following the link, then navigating). A fixed
+ * 10 ms sleep lost that race when the event loop ran late (a CI run under
+ * load): the sleep's timer had expired by the time the first link timer
+ * ran, so the canary fired in the next test. Zero-delay timers run in the
+ * order they were set, so a longer chain of them always ends after jsdom's.
+ */
+async function settle(): Promise<void> {
+  for (let hop = 0; hop < 4; hop++) await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function pwned(): boolean {
