@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use native_app::{AppConfig, MemoryStore, NativeApp, SyncStatus};
 use native_client::Rest;
-use native_testkit::{Stack, StackOptions};
+use native_testkit::Stack;
 use serde_json::{Value, json};
 
 const CONVERSATIONS: usize = 1_000;
@@ -23,11 +23,7 @@ const PASSWORD: &str = "bench password";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let stack = Stack::start_with(StackOptions {
-        dedicated_cluster: true,
-        ..StackOptions::default()
-    })
-    .await?;
+    let stack = Stack::start_dedicated().await?;
     let config = AppConfig::parse(Some(stack.supabase_url()), Some(stack.anon_key()), None)?;
     let seeder = NativeApp::with_store(config.clone(), Arc::new(MemoryStore::default()))?;
     seeder.restore().await;

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use native_testkit::fake_provider::Script;
-use native_testkit::{Stack, StackOptions};
+use native_testkit::{Stack, accounts};
 use serde_json::{Value, json};
 
 const WARM_UP: usize = 200;
@@ -26,27 +26,11 @@ const SAMPLES: usize = 2_000;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let stack = Stack::start_with(StackOptions {
-        dedicated_cluster: true,
-        ..StackOptions::default()
-    })
-    .await?;
+    let stack = Stack::start_dedicated().await?;
     let db = stack.db().await;
-    let user: uuid::Uuid = sqlx::query_scalar(
-        "insert into auth.users (id, email) values (gen_random_uuid(), 'ttft@example.com') returning id",
-    )
-    .fetch_one(&db)
-    .await?;
-    sqlx::query(
-        "select public.set_user_plan($1, 'pro'), public.grant_credits($1, 1000000000000, 'bench')",
-    )
-    .bind(user)
-    .execute(&db)
-    .await?;
-    let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
-    let token = stack
-        .keys()
-        .sign(&json!({"sub": user, "aud": "authenticated", "exp": exp, "role": "authenticated"}));
+    let users = accounts::users(&db, ["ttft@example.com".to_owned()]).await?;
+    accounts::make_pro(&db, &users, 1_000_000_000_000, "bench").await?;
+    let token = stack.keys().access_token(users[0], 3600);
     stack
         .provider()
         .set_default_script(Script::reply("Bonjour, voici une réponse courte.").usage(40, 9));

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use native_testkit::{Stack, StackOptions};
+use native_testkit::{Stack, accounts};
 use sqlx::postgres::PgPoolOptions;
 
 const USERS: usize = 200;
@@ -19,32 +19,13 @@ const WARM_UP: usize = 1_000;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let stack = Stack::start_with(StackOptions {
-        dedicated_cluster: true,
-        ..StackOptions::default()
-    })
-    .await?;
+    let stack = Stack::start_dedicated().await?;
     let pool = PgPoolOptions::new()
         .max_connections(WORKERS as u32)
         .connect(stack.database_url())
         .await?;
-    let mut users = Vec::with_capacity(USERS);
-    for i in 0..USERS {
-        let id: uuid::Uuid = sqlx::query_scalar(
-            "insert into auth.users (id, email) values (gen_random_uuid(), $1) returning id",
-        )
-        .bind(format!("bench{i}@example.com"))
-        .fetch_one(&pool)
-        .await?;
-        sqlx::query(
-            "select public.set_user_plan($1, 'pro'), public.grant_credits($1, 1000000000000, $2)",
-        )
-        .bind(id)
-        .bind(format!("bench-{i}"))
-        .execute(&pool)
-        .await?;
-        users.push(id);
-    }
+    let users = accounts::users(&pool, (0..USERS).map(|i| format!("bench{i}@example.com"))).await?;
+    accounts::make_pro(&pool, &users, 1_000_000_000_000, "bench").await?;
 
     run(&pool, &users, WARM_UP).await?;
     let started = Instant::now();

@@ -19,7 +19,7 @@ use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use native_testkit::fake_provider::Script;
 use native_testkit::process::{Spec, spawn};
-use native_testkit::{Stack, StackOptions};
+use native_testkit::{Stack, accounts};
 use serde_json::{Value, json};
 
 const USERS: usize = 125;
@@ -29,32 +29,14 @@ const CHUNK_DELAY: Duration = Duration::from_millis(100);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let stack = Stack::start_with(StackOptions {
-        dedicated_cluster: true,
-        ..StackOptions::default()
-    })
-    .await?;
+    let stack = Stack::start_dedicated().await?;
     let db = stack.db().await;
-    let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
-    let mut tokens = Vec::with_capacity(USERS);
-    for i in 0..USERS {
-        let id: uuid::Uuid = sqlx::query_scalar(
-            "insert into auth.users (id, email) values (gen_random_uuid(), $1) returning id",
-        )
-        .bind(format!("streams{i}@example.com"))
-        .fetch_one(&db)
-        .await?;
-        sqlx::query(
-            "select public.set_user_plan($1, 'pro'), public.grant_credits($1, 1000000000, $2)",
-        )
-        .bind(id)
-        .bind(format!("bench-{i}"))
-        .execute(&db)
-        .await?;
-        tokens.push(stack.keys().sign(
-            &json!({"sub": id, "aud": "authenticated", "exp": exp, "role": "authenticated"}),
-        ));
-    }
+    let users = accounts::users(&db, (0..USERS).map(|i| format!("streams{i}@example.com"))).await?;
+    accounts::make_pro(&db, &users, 1_000_000_000, "bench").await?;
+    let tokens: Vec<String> = users
+        .iter()
+        .map(|&user| stack.keys().access_token(user, 3600))
+        .collect();
     let reply = "tok ".repeat(CHUNKS);
     stack
         .provider()

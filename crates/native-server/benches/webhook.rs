@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use hmac::{Hmac, Mac};
-use native_testkit::{Stack, StackOptions};
+use native_testkit::{Stack, accounts};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -45,22 +45,9 @@ struct Delivery {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let stack = Stack::start_with(StackOptions {
-        dedicated_cluster: true,
-        ..StackOptions::default()
-    })
-    .await?;
+    let stack = Stack::start_dedicated().await?;
     let db = stack.db().await;
-    let mut users = Vec::with_capacity(USERS);
-    for i in 0..USERS {
-        let id: uuid::Uuid = sqlx::query_scalar(
-            "insert into auth.users (id, email) values (gen_random_uuid(), $1) returning id",
-        )
-        .bind(format!("webhook{i}@example.com"))
-        .fetch_one(&db)
-        .await?;
-        users.push(id);
-    }
+    let users = accounts::users(&db, (0..USERS).map(|i| format!("webhook{i}@example.com"))).await?;
 
     // Seeded, so every run posts the same sequence. Signed now: the whole
     // run takes well under the 300 s tolerance.

@@ -70,6 +70,18 @@ impl ProjectKeys {
         sign_hs256(&self.jwt_secret, claims)
     }
 
+    /// An access token for `user` (role and audience `authenticated`), as
+    /// Supabase Auth issues at sign-in, valid for `lifetime_secs` from now.
+    pub fn access_token(&self, user: uuid::Uuid, lifetime_secs: i64) -> String {
+        let exp = time::OffsetDateTime::now_utc().unix_timestamp() + lifetime_secs;
+        self.sign(&json!({
+            "sub": user,
+            "aud": "authenticated",
+            "exp": exp,
+            "role": "authenticated",
+        }))
+    }
+
     /// Like [`ProjectKeys::sign`], but reports the (practically impossible)
     /// signing error instead of answering an empty token.
     pub fn try_sign(&self, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {

@@ -8,6 +8,7 @@
 //! be a dependency of anything shipped (the desktop app or the server binary),
 //! and no process it starts may outlive the `Stack` that started it.
 
+pub mod accounts;
 pub mod dev_auth;
 pub mod fake_provider;
 pub mod files;

@@ -137,6 +137,16 @@ impl Stack {
         Self::start_with(StackOptions::default()).await
     }
 
+    /// A stack on a PostgreSQL cluster of its own, as the benchmarks start
+    /// it: nothing else in the process shares (or slows) its database.
+    pub async fn start_dedicated() -> anyhow::Result<Self> {
+        Self::start_with(StackOptions {
+            dedicated_cluster: true,
+            ..StackOptions::default()
+        })
+        .await
+    }
+
     pub async fn start_with(opts: StackOptions) -> anyhow::Result<Self> {
         // Fail before starting a cluster if PostgREST is not installed.
         crate::postgrest::binary()?;

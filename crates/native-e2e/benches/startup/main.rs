@@ -38,7 +38,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use fantoccini::Client;
 use native_app::{AppConfig, BillingConfig, NativeApp, SyncStatus};
-use native_testkit::{Stack, StackOptions};
+use native_testkit::Stack;
 use serde_json::{Value, json};
 
 use crate::launch::{Driver, Proc, app_tree, memory, real_path};
@@ -503,11 +503,7 @@ async fn main() -> Result<()> {
     let driver_bin = env_path("TAURI_DRIVER")?;
     let chromium = real_path(Path::new("/usr/lib/chromium/chromium"))?;
     web_shell::ui_dist()?;
-    let stack = Stack::start_with(StackOptions {
-        dedicated_cluster: true,
-        ..StackOptions::default()
-    })
-    .await?;
+    let stack = Stack::start_dedicated().await?;
     let setup = prepare(&stack).await?;
     let profile = tempfile::tempdir()?;
 
